@@ -1,0 +1,269 @@
+import type { AuthRequest } from './auth-request.js'
+import { createProblem, type ProblemResponse } from './create-problem.js'
+import type { ErrorCode } from './error-table.js'
+import {
+  AuthError,
+  AuthNotConfiguredError,
+  InsufficientScopeError,
+  InvalidTokenError,
+  MissingCredentialsError,
+} from './errors.js'
+import { DEFAULT_MAX_CREDENTIAL_BYTES, extractCredential } from './extract-credential.js'
+import { canonicalPath } from './lib/canonical-path.js'
+import { describeError, silentLogger, type Logger } from './logger.js'
+import type { Principal } from './principal.js'
+import { UNSET, type Strategy } from './strategy.js'
+
+/** Public paths by default (SPEC §3). */
+export const DEFAULT_PUBLIC_PATHS: readonly string[] = ['/health', '/healthz', '/ready', '/readyz']
+
+/**
+ * One authentication (or authorization) decision, reported to `onDecision` for logs, metrics and
+ * audit. It never carries a secret: only the public token id and the principal's subject.
+ */
+export type AuthDecision = {
+  /** `shadow-deny`: would have been denied, let through in shadow mode. `open`/`dev`: unset secret let through. */
+  outcome: 'allow' | 'deny' | 'shadow-deny' | 'open' | 'dev'
+  code?: ErrorCode
+  strategy?: string
+  subject?: string
+  tokenId?: string
+  clientIp?: string
+  method: string
+  /** The request path without its query string. */
+  path: string
+}
+
+/** The result of {@link Authenticator.authenticate}: what the adapter does next. */
+export type AuthResult =
+  | {
+      readonly ok: true
+      readonly principal: Principal | undefined
+      /** Why the request may go on. Only `authenticated` carries a verified principal. */
+      readonly reason: 'authenticated' | 'public' | 'shadow' | 'open' | 'dev'
+    }
+  | { readonly ok: false; readonly error: AuthError }
+
+/** Options of {@link createAuthenticator}. */
+export type AuthenticatorOptions = {
+  /** Tried in order; the first that recognises the request decides. */
+  strategies: readonly Strategy[]
+  /** `enforce` (default) or `shadow`: decide, report, but let every request through. */
+  mode?: 'enforce' | 'shadow'
+  /**
+   * When no strategy has a secret configured: `deny` (default, `503 auth_not_configured`) or
+   * `open` (requests pass; warned at start and reported as `open` decisions).
+   */
+  whenUnset?: 'deny' | 'open'
+  /**
+   * Dev mode: with no secret configured, requests pass as principal `dev`. Defaults to
+   * `KEYGATE_DEV_MODE === 'true'`. Refused (TypeError) when `NODE_ENV === 'production'`.
+   */
+  devMode?: boolean
+  /** Paths that skip authentication, matched exactly on the canonical path. */
+  publicPaths?: readonly string[]
+  /** `realm` of the `WWW-Authenticate` challenge. Default `"api"`. */
+  realm?: string
+  /** Largest credential header value accepted (default 4096), checked before any work. */
+  maxCredentialBytes?: number
+  onDecision?: (decision: AuthDecision) => void
+  logger?: Logger
+  /** Environment for `devMode`/`NODE_ENV`; defaults to `process.env`. */
+  env?: Readonly<Record<string, string | undefined>>
+}
+
+/**
+ * The gate every adapter calls: public-path check, credential extraction, the strategy chain,
+ * modes, scope checks and the HTTP answer for errors.
+ */
+export type Authenticator = {
+  readonly realm: string
+  /** Authenticates a request. Never throws: a failure is `{ ok: false, error }`. */
+  authenticate(request: AuthRequest): Promise<AuthResult>
+  /**
+   * Checks that an authenticated request holds every scope in `scopes` (`requireScopes`).
+   * In shadow mode a missing scope is reported and let through.
+   */
+  authorize(result: AuthResult, scopes: readonly string[], request: AuthRequest): AuthResult
+  /** The problem+json answer for an error: status, headers (challenge, Retry-After) and body. */
+  respond(error: unknown, options?: { requestId?: string | undefined }): ProblemResponse
+}
+
+const DEV_PRINCIPAL: Principal = Object.freeze({
+  kind: 'service',
+  subject: 'dev',
+  scopes: Object.freeze([]),
+  via: 'service-token',
+})
+
+function processEnv(): Readonly<Record<string, string | undefined>> {
+  return (globalThis as { process?: { env: Record<string, string | undefined> } }).process?.env ?? {}
+}
+
+function pathOnly(target: string): string {
+  const q = target.indexOf('?')
+  return q === -1 ? target : target.slice(0, q)
+}
+
+/**
+ * Creates the gate. Options are copied and validated once, here.
+ *
+ * @throws TypeError naming the bad option (no strategy, a non-canonical public path, dev mode in
+ *   production, …).
+ * @example
+ * ```ts
+ * const gate = createAuthenticator({
+ *   strategies: [serviceToken({ source: env('KEYGATE_SERVICE_TOKEN') })],
+ *   onDecision: (d) => logger.info(d, 'auth decision'),
+ * })
+ * const result = await gate.authenticate(request)
+ * ```
+ */
+export function createAuthenticator(options: AuthenticatorOptions): Authenticator {
+  if (options === null || typeof options !== 'object') {
+    throw new TypeError('createAuthenticator(): options are required')
+  }
+  const strategies = [...(options.strategies ?? [])]
+  if (strategies.length === 0 || strategies.some((s) => typeof s?.authenticate !== 'function')) {
+    throw new TypeError('createAuthenticator(): strategies must be a non-empty list of strategies')
+  }
+  const mode = options.mode ?? 'enforce'
+  if (mode !== 'enforce' && mode !== 'shadow') {
+    throw new TypeError("createAuthenticator(): mode must be 'enforce' or 'shadow'")
+  }
+  const whenUnset = options.whenUnset ?? 'deny'
+  if (whenUnset !== 'deny' && whenUnset !== 'open') {
+    throw new TypeError("createAuthenticator(): whenUnset must be 'deny' or 'open'")
+  }
+  const vars = options.env ?? processEnv()
+  const devMode = options.devMode ?? vars.KEYGATE_DEV_MODE === 'true'
+  if (devMode && vars.NODE_ENV === 'production') {
+    throw new TypeError('createAuthenticator(): devMode is refused when NODE_ENV=production')
+  }
+  const publicPaths = new Set(options.publicPaths ?? DEFAULT_PUBLIC_PATHS)
+  for (const path of publicPaths) {
+    if (typeof path !== 'string' || canonicalPath(path) !== path || path.includes('?')) {
+      throw new TypeError(`createAuthenticator(): publicPaths entry ${JSON.stringify(path)} is not a canonical path`)
+    }
+  }
+  const realm = options.realm ?? 'api'
+  const maxBytes = options.maxCredentialBytes ?? DEFAULT_MAX_CREDENTIAL_BYTES
+  if (!Number.isInteger(maxBytes) || maxBytes < 1) {
+    throw new TypeError('createAuthenticator(): maxCredentialBytes must be a positive integer')
+  }
+  const headers = [...new Set(strategies.flatMap((s) => s.headers ?? []))]
+  const logger = options.logger ?? silentLogger
+  const onDecision = options.onDecision
+
+  if (devMode) {
+    logger.warn({ devMode: true }, 'keygate: DEV MODE: with no secret configured, requests pass as "dev"')
+  } else if (whenUnset === 'open') {
+    logger.warn({ whenUnset: 'open' }, "keygate: whenUnset is 'open': with no secret configured, requests pass unauthenticated")
+  }
+
+  function report(
+    request: AuthRequest,
+    outcome: AuthDecision['outcome'],
+    fields: { code?: ErrorCode; strategy?: string | undefined; principal?: Principal | undefined },
+  ): void {
+    if (onDecision === undefined) return
+    const decision: AuthDecision = { outcome, method: request.method, path: pathOnly(request.path) }
+    if (fields.code !== undefined) decision.code = fields.code
+    if (fields.strategy !== undefined) decision.strategy = fields.strategy
+    if (fields.principal !== undefined) {
+      decision.subject = fields.principal.subject
+      if (fields.principal.tokenId !== undefined) decision.tokenId = fields.principal.tokenId
+    }
+    if (request.clientIp !== undefined) decision.clientIp = request.clientIp
+    try {
+      onDecision(decision)
+    } catch (error) {
+      logger.error(describeError(error), 'keygate: onDecision hook threw')
+    }
+  }
+
+  function fail(request: AuthRequest, error: unknown, strategy: string | undefined): AuthResult {
+    const authError = error instanceof AuthError ? error : new AuthError('internal_error', { cause: error })
+    if (!(error instanceof AuthError)) {
+      logger.error({ strategy, ...describeError(error) }, 'keygate: strategy threw an unexpected error')
+    }
+    if (mode === 'shadow') {
+      report(request, 'shadow-deny', { code: authError.code, strategy })
+      return { ok: true, principal: undefined, reason: 'shadow' }
+    }
+    report(request, 'deny', { code: authError.code, strategy })
+    return { ok: false, error: authError }
+  }
+
+  async function run(request: AuthRequest): Promise<AuthResult> {
+    const credential = extractCredential(request, { headers, maxBytes })
+    let unset = 0
+    for (const strategy of strategies) {
+      let result: Awaited<ReturnType<Strategy['authenticate']>>
+      try {
+        result = await strategy.authenticate({ credential, request })
+      } catch (error) {
+        return fail(request, error, strategy.name)
+      }
+      if (result === UNSET) {
+        unset++
+      } else if (result !== undefined) {
+        report(request, 'allow', { strategy: strategy.name, principal: result })
+        return { ok: true, principal: result, reason: 'authenticated' }
+      }
+    }
+    if (unset === strategies.length) {
+      if (devMode) {
+        report(request, 'dev', { principal: DEV_PRINCIPAL })
+        return { ok: true, principal: DEV_PRINCIPAL, reason: 'dev' }
+      }
+      if (whenUnset === 'open') {
+        report(request, 'open', {})
+        return { ok: true, principal: undefined, reason: 'open' }
+      }
+      return fail(request, new AuthNotConfiguredError(), undefined)
+    }
+    // RFC 6750 §3.1: no credential, or an unsupported scheme, gets a challenge without error.
+    if (credential === undefined || credential.kind === 'other-scheme') {
+      return fail(request, new MissingCredentialsError(), undefined)
+    }
+    return fail(request, new InvalidTokenError(), undefined)
+  }
+
+  return {
+    realm,
+    async authenticate(request) {
+      const path = canonicalPath(request.path)
+      // Public routes do not evaluate credentials at all.
+      if (path !== undefined && publicPaths.has(path)) {
+        return { ok: true, principal: undefined, reason: 'public' }
+      }
+      try {
+        return await run(request)
+      } catch (error) {
+        return fail(request, error, undefined)
+      }
+    },
+    authorize(result, scopes, request) {
+      if (!result.ok) return result
+      if (result.reason === 'open' || result.reason === 'dev' || result.reason === 'shadow') return result
+      if (result.principal === undefined) {
+        // requireScopes on a public path, or before authentication: fail closed.
+        return fail(request, new MissingCredentialsError(), undefined)
+      }
+      const held = result.principal.scopes
+      const missing = scopes.filter((scope) => !held.includes(scope))
+      if (missing.length === 0) return result
+      const error = new InsufficientScopeError({ scopes })
+      if (mode === 'shadow') {
+        report(request, 'shadow-deny', { code: error.code, principal: result.principal })
+        return result
+      }
+      report(request, 'deny', { code: error.code, principal: result.principal })
+      return { ok: false, error }
+    },
+    respond(error, respondOptions) {
+      return createProblem(error, { realm, requestId: respondOptions?.requestId })
+    },
+  }
+}

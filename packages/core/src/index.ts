@@ -1,0 +1,60 @@
+export type { Principal } from './principal.js'
+export { ERROR_TABLE, type ErrorCode } from './error-table.js'
+export {
+  AuthError,
+  AuthNotConfiguredError,
+  AuthUnavailableError,
+  InsufficientScopeError,
+  InvalidRequestError,
+  InvalidTokenError,
+  MissingCredentialsError,
+  type AuthErrorOptions,
+} from './errors.js'
+export { buildWWWAuthenticate, type WWWAuthenticateOptions } from './build-www-authenticate.js'
+export {
+  createProblem,
+  PROBLEM_TYPE_BASE,
+  type ProblemBody,
+  type ProblemOptions,
+  type ProblemResponse,
+} from './create-problem.js'
+export {
+  headersFromRaw,
+  headersFromRecord,
+  headersFromWeb,
+  type AuthRequest,
+  type HeaderValues,
+} from './auth-request.js'
+export {
+  DEFAULT_MAX_CREDENTIAL_BYTES,
+  extractCredential,
+  parseAuthorization,
+  type Credential,
+  type ExtractCredentialOptions,
+} from './extract-credential.js'
+export { UNSET, type Strategy, type StrategyInput } from './strategy.js'
+export {
+  createAuthenticator,
+  DEFAULT_PUBLIC_PATHS,
+  type AuthDecision,
+  type Authenticator,
+  type AuthenticatorOptions,
+  type AuthResult,
+} from './create-authenticator.js'
+export { serviceToken, type ServiceTokenOptions } from './service-token.js'
+export {
+  createSecretCache,
+  type CachedSecret,
+  type SecretCache,
+  type SecretCacheOptions,
+  type SecretRefreshEvent,
+  type SecretSnapshot,
+} from './create-secret-cache.js'
+export {
+  SecretSourceError,
+  type Secret,
+  type SecretLoadOptions,
+  type SecretSource,
+} from './sources/secret-source.js'
+export { env, staticSecrets, type EnvSourceOptions } from './sources/env.js'
+export { describeError, silentLogger, type Logger } from './logger.js'

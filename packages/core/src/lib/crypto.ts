@@ -1,0 +1,51 @@
+/**
+ * Hashing and constant-time comparison that use `node:crypto` when it is there (synchronous, no
+ * thread-pool hop on the hot path) and Web Crypto elsewhere, so the core imports nothing from
+ * Node and runs on any Web-standard runtime.
+ */
+
+type NodeCrypto = {
+  createHash(algorithm: string): { update(data: string): { digest(): Uint8Array } }
+  timingSafeEqual(a: Uint8Array, b: Uint8Array): boolean
+  randomBytes(size: number): Uint8Array
+}
+
+const nodeCrypto: NodeCrypto | undefined = (() => {
+  const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process
+  return typeof proc?.getBuiltinModule === 'function'
+    ? (proc.getBuiltinModule('node:crypto') as NodeCrypto | undefined)
+    : undefined
+})()
+
+const encoder = new TextEncoder()
+
+/** SHA-256 of a UTF-8 string. */
+export async function sha256(value: string): Promise<Uint8Array> {
+  if (nodeCrypto !== undefined) return nodeCrypto.createHash('sha256').update(value).digest()
+  return new Uint8Array(await crypto.subtle.digest('SHA-256', encoder.encode(value)))
+}
+
+function jsEqual(a: Uint8Array, b: Uint8Array): boolean {
+  // Both sides are digests of the same length; the loop never exits early.
+  let diff = a.length ^ b.length
+  for (let i = 0; i < a.length; i++) diff |= a[i]! ^ (b[i] ?? 0)
+  return diff === 0
+}
+
+/**
+ * Compares two equal-length digests in constant time. Exposed as an object member so tests can
+ * count the comparisons (`vi.spyOn(timing, 'equal')`) to prove there is no early exit.
+ */
+export const timing = {
+  equal(a: Uint8Array, b: Uint8Array): boolean {
+    if (nodeCrypto !== undefined && a.length === b.length) return nodeCrypto.timingSafeEqual(a, b)
+    return jsEqual(a, b)
+  },
+}
+
+/** Cryptographically random bytes. */
+export function randomBytes(size: number): Uint8Array {
+  const bytes = new Uint8Array(size)
+  crypto.getRandomValues(bytes)
+  return bytes
+}

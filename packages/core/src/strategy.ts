@@ -1,0 +1,31 @@
+import type { AuthRequest } from './auth-request.js'
+import type { Credential } from './extract-credential.js'
+import type { Principal } from './principal.js'
+
+/** Returned by a strategy whose secrets are not configured at all (a state, not a failure). */
+export const UNSET: unique symbol = Symbol('keygate.unset')
+
+/** What a strategy is given: the one credential of the request (if any) and the request. */
+export type StrategyInput = {
+  readonly credential: Credential | undefined
+  readonly request: AuthRequest
+}
+
+/**
+ * One way of authenticating (SPEC §3). `authenticate` either does not recognise the request
+ * (`undefined`: the next strategy runs), returns a {@link Principal}, reports that it is not
+ * configured ({@link UNSET}), or throws an `AuthError`. A credential a strategy recognises but
+ * rejects is never passed on to the next one.
+ *
+ * @example
+ * ```ts
+ * const always: Strategy = { name: 'always', authenticate: async () => principal }
+ * ```
+ */
+export type Strategy = {
+  /** Reported in decisions and metrics (`service-token`, `api-token`, …). */
+  readonly name: string
+  /** Custom credential headers this strategy reads (lower-case), for duplicate detection. */
+  readonly headers?: readonly string[]
+  authenticate(input: StrategyInput): Promise<Principal | undefined | typeof UNSET>
+}

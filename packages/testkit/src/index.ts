@@ -1,0 +1,7 @@
+export {
+  runAdapterConformance,
+  type AdapterConformanceOptions,
+  type ConformanceApp,
+  type ConformanceAppOptions,
+} from './run-adapter-conformance.js'
+export { rawRequest, type RawResponse } from './raw-request.js'
