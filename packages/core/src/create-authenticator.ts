@@ -97,7 +97,9 @@ const DEV_PRINCIPAL: Principal = Object.freeze({
 })
 
 function processEnv(): Readonly<Record<string, string | undefined>> {
-  return (globalThis as { process?: { env: Record<string, string | undefined> } }).process?.env ?? {}
+  return (
+    (globalThis as { process?: { env: Record<string, string | undefined> } }).process?.env ?? {}
+  )
 }
 
 function pathOnly(target: string): string {
@@ -143,7 +145,9 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
   const publicPaths = new Set(options.publicPaths ?? DEFAULT_PUBLIC_PATHS)
   for (const path of publicPaths) {
     if (typeof path !== 'string' || canonicalPath(path) !== path || path.includes('?')) {
-      throw new TypeError(`createAuthenticator(): publicPaths entry ${JSON.stringify(path)} is not a canonical path`)
+      throw new TypeError(
+        `createAuthenticator(): publicPaths entry ${JSON.stringify(path)} is not a canonical path`,
+      )
     }
   }
   const realm = options.realm ?? 'api'
@@ -156,9 +160,15 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
   const onDecision = options.onDecision
 
   if (devMode) {
-    logger.warn({ devMode: true }, 'keygate: DEV MODE: with no secret configured, requests pass as "dev"')
+    logger.warn(
+      { devMode: true },
+      'keygate: DEV MODE: with no secret configured, requests pass as "dev"',
+    )
   } else if (whenUnset === 'open') {
-    logger.warn({ whenUnset: 'open' }, "keygate: whenUnset is 'open': with no secret configured, requests pass unauthenticated")
+    logger.warn(
+      { whenUnset: 'open' },
+      "keygate: whenUnset is 'open': with no secret configured, requests pass unauthenticated",
+    )
   }
 
   function report(
@@ -183,9 +193,13 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
   }
 
   function fail(request: AuthRequest, error: unknown, strategy: string | undefined): AuthResult {
-    const authError = error instanceof AuthError ? error : new AuthError('internal_error', { cause: error })
+    const authError =
+      error instanceof AuthError ? error : new AuthError('internal_error', { cause: error })
     if (!(error instanceof AuthError)) {
-      logger.error({ strategy, ...describeError(error) }, 'keygate: strategy threw an unexpected error')
+      logger.error(
+        { strategy, ...describeError(error) },
+        'keygate: strategy threw an unexpected error',
+      )
     }
     if (mode === 'shadow') {
       report(request, 'shadow-deny', { code: authError.code, strategy })
@@ -246,7 +260,8 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
     },
     authorize(result, scopes, request) {
       if (!result.ok) return result
-      if (result.reason === 'open' || result.reason === 'dev' || result.reason === 'shadow') return result
+      if (result.reason === 'open' || result.reason === 'dev' || result.reason === 'shadow')
+        return result
       if (result.principal === undefined) {
         // requireScopes on a public path, or before authentication: fail closed.
         return fail(request, new MissingCredentialsError(), undefined)

@@ -141,7 +141,10 @@ export function createSecretCache(options: SecretCacheOptions): SecretCache {
     try {
       const loaded = await loadWithTimeout()
       if (!Array.isArray(loaded)) {
-        throw new SecretSourceError('malformed', 'secret source returned something other than a list')
+        throw new SecretSourceError(
+          'malformed',
+          'secret source returned something other than a list',
+        )
       }
       const secrets: CachedSecret[] = []
       for (const secret of loaded as readonly unknown[]) {
@@ -158,7 +161,12 @@ export function createSecretCache(options: SecretCacheOptions): SecretCache {
       const snapshot: SecretSnapshot = { secrets, stale: false }
       held = { snapshot, expiresAt: at + ttlMs - ttlMs * jitter * random() }
       lastFailureAt = undefined
-      options.onRefresh?.({ source: source.name, ok: true, durationMs: at - started, count: secrets.length })
+      options.onRefresh?.({
+        source: source.name,
+        ok: true,
+        durationMs: at - started,
+        count: secrets.length,
+      })
       return snapshot
     } catch (error) {
       const at = now()

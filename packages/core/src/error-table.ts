@@ -24,14 +24,22 @@ export const ERROR_TABLE = {
   scope_not_allowed: { status: 403, challenge: null, title: 'Scope not allowed' },
   missing_on_behalf_of: { status: 400, challenge: null, title: 'Missing X-On-Behalf-Of' },
   user_not_found: { status: 404, challenge: null, title: 'User not found' },
-  invalid_internal_token: { status: 401, challenge: 'invalid_token', title: 'Invalid internal token' },
+  invalid_internal_token: {
+    status: 401,
+    challenge: 'invalid_token',
+    title: 'Invalid internal token',
+  },
   not_found: { status: 404, challenge: null, title: 'Not found' },
   method_not_allowed: { status: 405, challenge: null, title: 'Method not allowed' },
   payload_too_large: { status: 413, challenge: null, title: 'Payload too large' },
   unsupported_media_type: { status: 415, challenge: null, title: 'Unsupported media type' },
 } as const satisfies Record<
   string,
-  { status: number; challenge: 'none' | 'invalid_request' | 'invalid_token' | 'insufficient_scope' | null; title: string }
+  {
+    status: number
+    challenge: 'none' | 'invalid_request' | 'invalid_token' | 'insufficient_scope' | null
+    title: string
+  }
 >
 
 /** Every stable error code keygate answers with. */

@@ -1,4 +1,8 @@
-import { createSecretCache, type SecretCache, type SecretCacheOptions } from './create-secret-cache.js'
+import {
+  createSecretCache,
+  type SecretCache,
+  type SecretCacheOptions,
+} from './create-secret-cache.js'
 import { InvalidTokenError } from './errors.js'
 import { sha256, timing } from './lib/crypto.js'
 import type { Principal } from './principal.js'
@@ -41,7 +45,9 @@ function isCache(value: SecretSource | SecretCache): value is SecretCache {
  * })
  * ```
  */
-export function serviceToken(options: ServiceTokenOptions): Strategy & { readonly cache: SecretCache } {
+export function serviceToken(
+  options: ServiceTokenOptions,
+): Strategy & { readonly cache: SecretCache } {
   if (options === null || typeof options !== 'object' || options.source == null) {
     throw new TypeError('serviceToken(): source is required')
   }

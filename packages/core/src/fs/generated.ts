@@ -31,7 +31,12 @@ function base64url(bytes: Uint8Array): string {
  * ```
  */
 export function generated(options: GeneratedSourceOptions): SecretSource {
-  if (options === null || typeof options !== 'object' || typeof options.file !== 'string' || options.file === '') {
+  if (
+    options === null ||
+    typeof options !== 'object' ||
+    typeof options.file !== 'string' ||
+    options.file === ''
+  ) {
     throw new TypeError('generated(): file must be a non-empty string')
   }
   const bytes = options.bytes ?? 32
@@ -47,12 +52,17 @@ export function generated(options: GeneratedSourceOptions): SecretSource {
         const existing = parseSecretLines(await readFile(path, 'utf8'))
         const info = await stat(path)
         if ((info.mode & 0o077) !== 0) {
-          logger.warn({ file: path, mode: (info.mode & 0o777).toString(8) }, 'keygate: secret file is readable by group or others')
+          logger.warn(
+            { file: path, mode: (info.mode & 0o777).toString(8) },
+            'keygate: secret file is readable by group or others',
+          )
         }
         if (existing.length > 0) return existing
       } catch (error) {
         if ((error as { code?: string }).code !== 'ENOENT') {
-          throw new SecretSourceError('read_failed', `cannot read generated secret file ${path}`, { cause: error })
+          throw new SecretSourceError('read_failed', `cannot read generated secret file ${path}`, {
+            cause: error,
+          })
         }
       }
       const value = base64url(randomBytes(bytes))
@@ -68,7 +78,10 @@ export function generated(options: GeneratedSourceOptions): SecretSource {
           const existing = parseSecretLines(await readFile(path, 'utf8'))
           if (existing.length > 0) return existing
         }
-        logger.error({ file: path, ...describeError(error) }, 'keygate: cannot write generated secret file')
+        logger.error(
+          { file: path, ...describeError(error) },
+          'keygate: cannot write generated secret file',
+        )
         throw new SecretSourceError('write_failed', `cannot write generated secret file ${path}`)
       }
     },
