@@ -4,7 +4,7 @@ import {
   type SecretCacheOptions,
 } from './create-secret-cache.js'
 import { InvalidTokenError } from './errors.js'
-import { sha256, timing } from './lib/crypto.js'
+import { sha256, sha256Sync, timing } from './lib/crypto.js'
 import type { Principal } from './principal.js'
 import type { SecretSource } from './sources/secret-source.js'
 import { UNSET, type Strategy } from './strategy.js'
@@ -90,7 +90,7 @@ export function serviceToken(
         presented = credential.value
       } else return undefined
 
-      const digest = await sha256(presented)
+      const digest = sha256Sync !== undefined ? sha256Sync(presented) : await sha256(presented)
       let matched = -1
       for (let i = 0; i < secrets.length; i++) {
         // Every secret is compared, whatever the earlier results: no early exit.

@@ -5,6 +5,8 @@
  */
 
 type NodeCrypto = {
+  /** One-shot digest (Node >= 20.12): about twice as fast as createHash for short inputs. */
+  hash?(algorithm: string, data: string, encoding: 'buffer'): Uint8Array
   createHash(algorithm: string): { update(data: string): { digest(): Uint8Array } }
   timingSafeEqual(a: Uint8Array, b: Uint8Array): boolean
   randomBytes(size: number): Uint8Array
@@ -19,9 +21,20 @@ const nodeCrypto: NodeCrypto | undefined = (() => {
 
 const encoder = new TextEncoder()
 
+/**
+ * SHA-256 of a UTF-8 string computed synchronously on Node (no promise on the hot path), or
+ * `undefined` where only Web Crypto exists; then use {@link sha256}.
+ */
+export const sha256Sync: ((value: string) => Uint8Array) | undefined =
+  nodeCrypto === undefined
+    ? undefined
+    : typeof nodeCrypto.hash === 'function'
+      ? (value) => nodeCrypto.hash!('sha256', value, 'buffer')
+      : (value) => nodeCrypto.createHash('sha256').update(value).digest()
+
 /** SHA-256 of a UTF-8 string. */
 export async function sha256(value: string): Promise<Uint8Array> {
-  if (nodeCrypto !== undefined) return nodeCrypto.createHash('sha256').update(value).digest()
+  if (sha256Sync !== undefined) return sha256Sync(value)
   return new Uint8Array(await crypto.subtle.digest('SHA-256', encoder.encode(value)))
 }
 
