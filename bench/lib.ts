@@ -1,0 +1,72 @@
+import { spawn, type ChildProcess } from 'node:child_process'
+import { cpus, totalmem } from 'node:os'
+import { fileURLToPath } from 'node:url'
+import autocannon from 'autocannon'
+
+export type Measurement = { rps: number; p50: number; p99: number; errors: number; non2xx: number }
+
+/** Starts a bench server in its own process (so the load generator does not share its event loop). */
+export async function startServer(file: string, args: string[], env: Record<string, string> = {}): Promise<{ url: string; child: ChildProcess }> {
+  const child = spawn(process.execPath, ['--conditions=@keygate/source', '--import', 'tsx', fileURLToPath(new URL(file, import.meta.url)), ...args], {
+    env: { ...process.env, NODE_ENV: 'production', ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  })
+  const url = await new Promise<string>((resolve, reject) => {
+    let out = ''
+    child.stdout!.on('data', (chunk: Buffer) => {
+      out += chunk.toString()
+      const match = /^listening (http:\/\/\S+)$/m.exec(out)
+      if (match) resolve(match[1]!)
+    })
+    child.on('exit', (code) => reject(new Error(`${file} ${args.join(' ')} exited with ${code}`)))
+  })
+  return { url, child }
+}
+
+export async function stopServer(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return
+  await new Promise<void>((resolve) => {
+    child.once('exit', () => resolve())
+    child.kill('SIGTERM')
+  })
+}
+
+/** One autocannon run on loopback. */
+export async function measure(url: string, headers: Record<string, string>, options: { duration: number; connections: number }): Promise<Measurement> {
+  const result = await autocannon({ url, headers, duration: options.duration, connections: options.connections, pipelining: 1 })
+  return {
+    rps: result.requests.average,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    errors: result.errors,
+    non2xx: result.non2xx,
+  }
+}
+
+export function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b)
+  const mid = Math.floor(sorted.length / 2)
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2
+}
+
+export function machine(): string {
+  const cpu = cpus()
+  return `${cpu.length} × ${cpu[0]?.model ?? 'unknown CPU'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`
+}
+
+export function parseArgs(argv: string[]): Record<string, string> {
+  const out: Record<string, string> = {}
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!
+    if (!arg.startsWith('--')) continue
+    const [key, value] = arg.slice(2).split('=')
+    out[key!] = value ?? argv[i + 1] ?? 'true'
+    if (value === undefined && argv[i + 1] !== undefined && !argv[i + 1]!.startsWith('--')) i++
+  }
+  return out
+}
+
+export function table(rows: string[][]): string {
+  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)))
+  return rows.map((r) => r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  ')).join('\n')
+}

@@ -1,0 +1,17 @@
+/**
+ * `npm run bench -- <name> [options]`: runs one benchmark and prints its table.
+ *
+ *   middleware   hello-world on each framework: no auth, keygate, the framework's peer
+ *   server       the token service: API-token route vs /health (SQLite and PostgreSQL)
+ */
+const benches: Record<string, () => Promise<{ main(argv: string[]): Promise<void> }>> = {
+  middleware: () => import('./middleware.js'),
+}
+
+const [name, ...rest] = process.argv.slice(2)
+const load = name === undefined ? undefined : benches[name]
+if (load === undefined) {
+  console.error(`usage: npm run bench -- <${Object.keys(benches).join('|')}> [options]`)
+  process.exit(2)
+}
+await (await load()).main(rest)

@@ -1,0 +1,19 @@
+import { createServer, type RequestListener } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { createAuthenticator, serviceToken, staticSecrets } from '@keygate/core'
+import { createNodeAuth } from '@keygate/node'
+import { announce, HELLO, SECRET, variant } from './common.js'
+
+const hello: RequestListener = (_req, res) => {
+  res.writeHead(200, { 'content-type': 'application/json' }).end(HELLO)
+}
+let handler: RequestListener = hello
+if (variant === 'keygate') {
+  const authenticator = createAuthenticator({ strategies: [serviceToken({ source: staticSecrets([SECRET]) })] })
+  handler = createNodeAuth({ authenticator }).protect(hello)
+} else if (variant !== 'none') {
+  console.error('node: no peer')
+  process.exit(3)
+}
+const server = createServer(handler)
+server.listen(0, '127.0.0.1', () => announce((server.address() as AddressInfo).port))
