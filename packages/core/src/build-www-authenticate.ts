@@ -42,8 +42,7 @@ export function buildWWWAuthenticate(options: WWWAuthenticateOptions): string {
       header += `, error_description="${rfc6750Text(options.description)}"`
     }
   }
-  if (options.scope !== undefined && options.scope.length > 0) {
-    header += `, scope="${options.scope.map(scopeToken).filter(Boolean).join(' ')}"`
-  }
+  const scope = (options.scope ?? []).map(scopeToken).filter((token) => token !== '')
+  if (scope.length > 0) header += `, scope="${scope.join(' ')}"`
   return header
 }
