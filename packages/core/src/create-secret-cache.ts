@@ -37,7 +37,10 @@ export type SecretCacheOptions = {
   maxStaleMs?: number
   /** Bound on one `load` call; the request waits no longer. Default 2 s. */
   timeoutMs?: number
-  /** After a failure, how long stale values are served before the source is tried again. Default 1 s. */
+  /**
+   * After a failure, how long stale values are served before the source is tried again. Default
+   * 1 s. Also the `Retry-After` of `auth_unavailable` answers (rounded up to seconds, at least 1).
+   */
   retryMs?: number
   logger?: Logger
   onRefresh?: (event: SecretRefreshEvent) => void
@@ -111,13 +114,35 @@ export function createSecretCache(options: SecretCacheOptions): SecretCache {
   let held: Held | undefined
   let inflight: Promise<SecretSnapshot> | undefined
   let lastFailureAt: number | undefined
+  let lastFailure: SecretSourceError | undefined
   let subscribed = false
+  // Bumped by invalidate(): a load that started before an invalidation may have read the old
+  // values, so what it returns is served but not trusted for a full TTL.
+  let generation = 0
+  const retryAfterSeconds = Math.max(1, Math.ceil(retryMs / 1000))
 
-  function serveStale(at: number, cause: unknown): SecretSnapshot {
+  // The cause kept on AuthUnavailableError must be safe to log: a source's own error text can
+  // quote its payload (a JSON parser quoting the secret, say), so only a SecretSourceError's
+  // message is kept, and never its nested cause.
+  function safeCause(error: unknown): SecretSourceError {
+    if (error instanceof SecretSourceError) return new SecretSourceError(error.code, error.message)
+    const name = error instanceof Error ? error.name : typeof error
+    return new SecretSourceError('source_failed', `secret source ${source.name} failed (${name})`)
+  }
+
+  function serveStale(at: number): SecretSnapshot {
     if (held !== undefined && at - held.expiresAt <= maxStaleMs) {
       return held.snapshot.stale ? held.snapshot : { secrets: held.snapshot.secrets, stale: true }
     }
-    throw new AuthUnavailableError({ cause })
+    throw new AuthUnavailableError({ cause: lastFailure, retryAfterSeconds })
+  }
+
+  function notify(event: SecretRefreshEvent): void {
+    try {
+      options.onRefresh?.(event)
+    } catch (error) {
+      logger.error(describeError(error), 'keygate: onRefresh hook threw')
+    }
   }
 
   async function loadWithTimeout(): Promise<Awaited<ReturnType<SecretSource['load']>>> {
@@ -138,6 +163,8 @@ export function createSecretCache(options: SecretCacheOptions): SecretCache {
 
   async function reload(): Promise<SecretSnapshot> {
     const started = now()
+    const startedGeneration = generation
+    let snapshot: SecretSnapshot
     try {
       const loaded = await loadWithTimeout()
       if (!Array.isArray(loaded)) {
@@ -154,30 +181,44 @@ export function createSecretCache(options: SecretCacheOptions): SecretCache {
         }
         // An empty secret could only ever be matched by an empty credential; never hold one.
         if (value === '') continue
-        const { label, subject } = secret as { label?: string; subject?: string }
-        secrets.push({ value, digest: await sha256(value), label, subject })
+        const { label, subject } = secret as { label?: unknown; subject?: unknown }
+        if (subject !== undefined && (typeof subject !== 'string' || subject === '')) {
+          throw new SecretSourceError('malformed', 'secret source returned an invalid subject')
+        }
+        secrets.push({
+          value,
+          digest: await sha256(value),
+          label: typeof label === 'string' ? label : undefined,
+          subject,
+        })
       }
-      const at = now()
-      const snapshot: SecretSnapshot = { secrets, stale: false }
-      held = { snapshot, expiresAt: at + ttlMs - ttlMs * jitter * random() }
-      lastFailureAt = undefined
-      options.onRefresh?.({
-        source: source.name,
-        ok: true,
-        durationMs: at - started,
-        count: secrets.length,
-      })
-      return snapshot
+      snapshot = { secrets, stale: false }
     } catch (error) {
       const at = now()
       lastFailureAt = at
-      options.onRefresh?.({ source: source.name, ok: false, durationMs: at - started })
+      lastFailure = safeCause(error)
+      notify({ source: source.name, ok: false, durationMs: at - started })
       logger.warn(
         { source: source.name, ...describeError(error), stale: held !== undefined },
         'keygate: secret source failed',
       )
-      return serveStale(at, error)
+      return serveStale(at)
     }
+    const at = now()
+    const invalidated = generation !== startedGeneration
+    held = {
+      snapshot,
+      expiresAt: invalidated ? at : at + ttlMs - ttlMs * jitter * random(),
+    }
+    lastFailureAt = undefined
+    lastFailure = undefined
+    notify({
+      source: source.name,
+      ok: true,
+      durationMs: at - started,
+      count: snapshot.secrets.length,
+    })
+    return snapshot
   }
 
   function startReload(): Promise<SecretSnapshot> {
@@ -189,7 +230,12 @@ export function createSecretCache(options: SecretCacheOptions): SecretCache {
 
   function subscribe(): void {
     subscribed = true
-    source.subscribe?.(() => cache.invalidate())
+    try {
+      source.subscribe?.(() => cache.invalidate())
+    } catch (error) {
+      // Without push notifications the TTL still picks up changes.
+      logger.warn({ source: source.name, ...describeError(error) }, 'keygate: cannot subscribe')
+    }
   }
 
   const cache: SecretCache = {
@@ -201,11 +247,7 @@ export function createSecretCache(options: SecretCacheOptions): SecretCache {
       if (inflight !== undefined) return inflight
       // During an outage, do not hammer the source: serve what is still within maxStale.
       if (lastFailureAt !== undefined && at - lastFailureAt < retryMs) {
-        try {
-          return Promise.resolve(serveStale(at, undefined))
-        } catch (error) {
-          return Promise.reject(error as Error)
-        }
+        return new Promise((resolve) => resolve(serveStale(at)))
       }
       return startReload()
     },
@@ -214,6 +256,7 @@ export function createSecretCache(options: SecretCacheOptions): SecretCache {
       return startReload()
     },
     invalidate() {
+      generation++
       if (held !== undefined) held = { ...held, expiresAt: Math.min(held.expiresAt, now()) }
       lastFailureAt = undefined
     },
