@@ -58,3 +58,16 @@ export {
 } from './sources/secret-source.js'
 export { env, staticSecrets, type EnvSourceOptions } from './sources/env.js'
 export { describeError, silentLogger, type Logger } from './logger.js'
+export {
+  apiTokenRegex,
+  digestAPIToken,
+  generateAPIToken,
+  generatePublicId,
+  parseAPIToken,
+  type APITokenRegexOptions,
+  type DigestAPITokenOptions,
+  type GenerateAPITokenOptions,
+  type GeneratedAPIToken,
+  type ParseAPITokenOptions,
+  type ParsedAPIToken,
+} from './api-tokens/index.js'
