@@ -60,14 +60,20 @@ export { env, staticSecrets, type EnvSourceOptions } from './sources/env.js'
 export { describeError, silentLogger, type Logger } from './logger.js'
 export {
   apiTokenRegex,
+  apiTokens,
   digestAPIToken,
   generateAPIToken,
   generatePublicId,
   parseAPIToken,
   type APITokenRegexOptions,
+  type APITokensCacheOptions,
+  type APITokensOptions,
+  type APITokensStrategy,
+  type APITokenVerifier,
   type DigestAPITokenOptions,
   type GenerateAPITokenOptions,
   type GeneratedAPIToken,
   type ParseAPITokenOptions,
   type ParsedAPIToken,
+  type VerifiedAPIToken,
 } from './api-tokens/index.js'

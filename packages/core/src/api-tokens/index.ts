@@ -1,4 +1,11 @@
 export { apiTokenRegex, type APITokenRegexOptions } from './api-token-regex.js'
+export type { APITokenVerifier, VerifiedAPIToken } from './api-token-verifier.js'
+export {
+  apiTokens,
+  type APITokensCacheOptions,
+  type APITokensOptions,
+  type APITokensStrategy,
+} from './api-tokens.js'
 export { digestAPIToken, type DigestAPITokenOptions } from './digest-api-token.js'
 export {
   generateAPIToken,

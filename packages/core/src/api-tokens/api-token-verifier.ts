@@ -1,0 +1,38 @@
+/**
+ * What the `apiTokens` strategy knows of a token found by its digest. The token service's store
+ * provides it locally; a remote verifier can provide it through introspection.
+ */
+export type VerifiedAPIToken = {
+  /** Public id, `tok_…`. */
+  readonly id: string
+  /** The owner's id: the principal's `subject`. */
+  readonly userId: string
+  readonly scopes: readonly string[]
+  readonly expiresAt: Date
+  readonly revokedAt: Date | null
+  readonly userDisabled: boolean
+  /**
+   * Set when the digest matched a rotated token's *previous* secret: when that secret stops
+   * working. The strategy refuses it from then on and never caches it past that time.
+   */
+  readonly graceUntil?: Date | null | undefined
+}
+
+/**
+ * The one storage call the `apiTokens` strategy makes: find a token by its digest, revoked and
+ * expired ones included (the strategy decides). Throwing means "unavailable" (503), never
+ * "not found".
+ *
+ * @example
+ * ```ts
+ * const verifier: APITokenVerifier = {
+ *   async findByDigest(digest, now) {
+ *     const found = await store.tokens.findByDigest(digest, now)
+ *     return found && { ...found.token, userDisabled: found.user.disabled }
+ *   },
+ * }
+ * ```
+ */
+export type APITokenVerifier = {
+  findByDigest(digest: string, now: Date): Promise<VerifiedAPIToken | undefined>
+}

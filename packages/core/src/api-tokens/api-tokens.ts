@@ -1,0 +1,229 @@
+import { AuthUnavailableError, InvalidTokenError } from '../errors.js'
+import { describeError, silentLogger, type Logger } from '../logger.js'
+import type { Principal } from '../principal.js'
+import type { Strategy, StrategyInput } from '../strategy.js'
+import type { APITokenVerifier, VerifiedAPIToken } from './api-token-verifier.js'
+import { digestAPIToken } from './digest-api-token.js'
+import { checkPrefix, DEFAULT_PREFIX } from './lib/format.js'
+import { VerificationCache } from './lib/verification-cache.js'
+import { parseWithPrefix } from './parse-api-token.js'
+
+/** Options of the verification cache of {@link apiTokens}. */
+export type APITokensCacheOptions = {
+  /** How long a found token is trusted without asking the store again. Default 10 000 ms. */
+  ttlMs?: number
+  /** How long "no such token" is remembered. Default 1 000 ms; 0 disables. At most `ttlMs`. */
+  negativeTtlMs?: number
+  /** Most digests kept (least recently used dropped first). Default 10 000. */
+  max?: number
+}
+
+/** Options of {@link apiTokens}. */
+export type APITokensOptions = {
+  /** Finds a token by digest: the token service's store, or a remote introspection client. */
+  store: APITokenVerifier
+  /** The prefix this deployment issues (SPEC §5). Default `kg`. */
+  prefix?: string
+  /** Server pepper: digests are HMAC-SHA256 keyed with it. Must match the issuer's. */
+  pepper?: string
+  /** Verification cache options, or `false` to ask the store on every request. */
+  cache?: APITokensCacheOptions | false
+  /**
+   * Called after each successful authentication, e.g. with a last-used recorder's `record`.
+   * Must not block or throw (a throw is logged and ignored).
+   */
+  onUse?: (tokenId: string, at: Date) => void
+  /** Receives a warning when `onUse` throws. Never a token or digest. */
+  logger?: Logger
+}
+
+/** The `apiTokens` strategy, with hooks to make a revocation take effect at once. */
+export type APITokensStrategy = Omit<Strategy, 'authenticate'> & {
+  readonly prefix: string
+  authenticate(input: StrategyInput): Promise<Principal | undefined>
+  /** Drops every cached lookup of this token (call it right after revoking or rotating it). */
+  invalidate(tokenId: string): void
+  /** Drops the whole cache (a user disabled, a bulk revocation, a pepper change). */
+  invalidateAll(): void
+}
+
+const DEFAULT_TTL_MS = 10_000
+const DEFAULT_NEGATIVE_TTL_MS = 1_000
+const DEFAULT_MAX = 10_000
+
+function checkMs(value: unknown, name: string, min: number): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min) {
+    throw new TypeError(`apiTokens(): ${name} must be an integer ≥ ${min}`)
+  }
+  return value
+}
+
+function freezeRecord(record: VerifiedAPIToken): VerifiedAPIToken {
+  return Object.freeze({
+    id: record.id,
+    userId: record.userId,
+    scopes: Object.freeze([...record.scopes]),
+    expiresAt: new Date(record.expiresAt.getTime()),
+    revokedAt: record.revokedAt === null ? null : new Date(record.revokedAt.getTime()),
+    userDisabled: record.userDisabled,
+    graceUntil: record.graceUntil == null ? null : new Date(record.graceUntil.getTime()),
+  })
+}
+
+/**
+ * Per-user API tokens (SPEC §3, §5). Recognises only `Authorization: Bearer` credentials whose
+ * prefix (everything before the last `_`) is this strategy's, so it can sit beside
+ * `serviceToken` in one chain; any other credential is passed on. A recognised token is checked
+ * offline first (length, alphabet, CRC-32 checksum): garbage is refused without a store lookup.
+ * Then its digest is looked up (through a bounded cache) and the token must be neither revoked nor
+ * expired (nor a rotated-away secret past its grace period), and its owner not disabled.
+ *
+ * The cache holds answers for up to `ttlMs`, and never past the token's expiry. A revocation on
+ * this instance takes effect at once when the revoker calls `invalidate(tokenId)`; on other
+ * instances within `ttlMs`, or sooner when they receive the revocation and call `invalidate`.
+ *
+ * @throws TypeError at creation for a bad option.
+ * @throws InvalidTokenError (`invalid_token`, 401) for a malformed, unknown, revoked or expired
+ *   token or a disabled user; the detail says which, never quoting the token.
+ * @throws AuthUnavailableError (`auth_unavailable`, 503) when the store throws.
+ * @example
+ * ```ts
+ * const tokens = apiTokens({ store: verifier, prefix: 'kg', onUse: recorder.record })
+ * const gate = createAuthenticator({ strategies: [serviceToken({ source }), tokens] })
+ * // after a revocation: tokens.invalidate(tokenId)
+ * ```
+ */
+export function apiTokens(options: APITokensOptions): APITokensStrategy {
+  if (options === null || typeof options !== 'object') {
+    throw new TypeError('apiTokens(): options are required')
+  }
+  const store = options.store
+  if (store == null || typeof store.findByDigest !== 'function') {
+    throw new TypeError('apiTokens(): store must have a findByDigest(digest, now) method')
+  }
+  const prefix = checkPrefix(options.prefix ?? DEFAULT_PREFIX, 'apiTokens()')
+  const pepper = options.pepper
+  if (pepper !== undefined && (typeof pepper !== 'string' || pepper === '')) {
+    throw new TypeError('apiTokens(): pepper must be a non-empty string')
+  }
+  const onUse = options.onUse
+  if (onUse !== undefined && typeof onUse !== 'function') {
+    throw new TypeError('apiTokens(): onUse must be a function')
+  }
+  const logger = options.logger ?? silentLogger
+  let cache: VerificationCache | undefined
+  let ttlMs = 0
+  let negativeTtlMs = 0
+  if (options.cache !== false) {
+    const cacheOptions = options.cache ?? {}
+    ttlMs = checkMs(cacheOptions.ttlMs ?? DEFAULT_TTL_MS, 'cache.ttlMs', 1)
+    negativeTtlMs = checkMs(
+      cacheOptions.negativeTtlMs ?? Math.min(DEFAULT_NEGATIVE_TTL_MS, ttlMs),
+      'cache.negativeTtlMs',
+      0,
+    )
+    if (negativeTtlMs > ttlMs) {
+      throw new TypeError('apiTokens(): cache.negativeTtlMs must not exceed cache.ttlMs')
+    }
+    cache = new VerificationCache(checkMs(cacheOptions.max ?? DEFAULT_MAX, 'cache.max', 1))
+  }
+  // One store call per digest at a time: a burst of requests with one token shares it.
+  const inflight = new Map<string, Promise<VerifiedAPIToken | undefined>>()
+
+  async function fetch(digest: string, now: number): Promise<VerifiedAPIToken | undefined> {
+    const generation = cache?.generation ?? 0
+    let found: VerifiedAPIToken | undefined
+    try {
+      const record = await store.findByDigest(digest, new Date(now))
+      found = record == null ? undefined : freezeRecord(record)
+    } catch (error) {
+      throw new AuthUnavailableError({ cause: error })
+    }
+    // An invalidation while we waited means this answer may predate a revocation: don't keep it.
+    if (cache !== undefined && cache.generation === generation) {
+      if (found === undefined) {
+        if (negativeTtlMs > 0) cache.set(digest, undefined, now + negativeTtlMs)
+      } else if (found.revokedAt !== null || found.expiresAt.getTime() <= now) {
+        // Final states: remembering them spares the store a repeated dead token.
+        cache.set(digest, found, now + ttlMs)
+      } else {
+        // A live token is never served from the cache past its expiry or grace period.
+        let expires = Math.min(now + ttlMs, found.expiresAt.getTime())
+        if (found.graceUntil != null) expires = Math.min(expires, found.graceUntil.getTime())
+        cache.set(digest, found, expires)
+      }
+    }
+    return found
+  }
+
+  async function lookup(digest: string, now: number): Promise<VerifiedAPIToken | undefined> {
+    const hit = cache?.get(digest, now)
+    if (hit !== undefined) return hit.value
+    let pending = inflight.get(digest)
+    if (pending === undefined) {
+      pending = fetch(digest, now).finally(() => {
+        if (inflight.get(digest) === pending) inflight.delete(digest)
+      })
+      inflight.set(digest, pending)
+    }
+    return pending
+  }
+
+  return {
+    name: 'api-token',
+    headers: [],
+    prefix,
+    invalidate(tokenId) {
+      cache?.invalidate(tokenId)
+      inflight.clear()
+    },
+    invalidateAll() {
+      cache?.clear()
+      inflight.clear()
+    },
+    async authenticate({ credential }) {
+      if (credential === undefined || credential.kind !== 'bearer') return undefined
+      const parsed = parseWithPrefix(credential.token, prefix)
+      if (!parsed.ok) {
+        if (parsed.reason === 'foreign') return undefined
+        throw new InvalidTokenError({ detail: 'The token is malformed' })
+      }
+      const digest = await digestAPIToken(credential.token, { pepper })
+      const now = Date.now()
+      const token = await lookup(digest, now)
+      if (token === undefined) throw new InvalidTokenError()
+      if (token.revokedAt !== null)
+        throw new InvalidTokenError({ detail: 'The token has been revoked' })
+      if (token.expiresAt.getTime() <= now) {
+        throw new InvalidTokenError({ detail: 'The token has expired' })
+      }
+      if (token.graceUntil != null && token.graceUntil.getTime() <= now) {
+        throw new InvalidTokenError({ detail: 'The token has been rotated' })
+      }
+      if (token.userDisabled) throw new InvalidTokenError({ detail: 'The user is disabled' })
+      if (onUse !== undefined) {
+        try {
+          onUse(token.id, new Date(now))
+        } catch (error) {
+          logger.warn(
+            { tokenId: token.id, ...describeError(error) },
+            'keygate: apiTokens onUse threw',
+          )
+        }
+      }
+      const expiresAt =
+        token.graceUntil != null && token.graceUntil < token.expiresAt
+          ? token.graceUntil
+          : token.expiresAt
+      const principal: Principal = Object.freeze({
+        kind: 'user',
+        subject: token.userId,
+        scopes: token.scopes,
+        via: 'api-token',
+        tokenId: token.id,
+        expiresAt: new Date(expiresAt.getTime()),
+      })
+      return principal
+    },
+  }
+}
