@@ -1,5 +1,5 @@
 import { watch, type FSWatcher } from 'node:fs'
-import { readFile, stat } from 'node:fs/promises'
+import { readFile } from 'node:fs/promises'
 import { basename, dirname } from 'node:path'
 import { SecretSourceError, type Secret, type SecretSource } from '../sources/secret-source.js'
 
@@ -37,18 +37,14 @@ export function file(path: string, options: FileSourceOptions = {}): SecretSourc
   if (typeof path !== 'string' || path === '') {
     throw new TypeError('file(): path must be a non-empty string')
   }
-  let last: { key: string; secrets: Secret[] } | undefined
   const name = `file:${path}`
   return {
     name,
     async load() {
+      // Read at every load (once per TTL): an (inode, size, mtime) shortcut would miss a rotation
+      // on file systems with coarse timestamps or after a copy that preserves times (`cp -p`).
       try {
-        const info = await stat(path)
-        const key = `${info.ino}:${info.size}:${info.mtimeMs}`
-        if (last?.key === key) return last.secrets
-        const secrets = parseSecretLines(await readFile(path, 'utf8'))
-        last = { key, secrets }
-        return secrets
+        return parseSecretLines(await readFile(path, 'utf8'))
       } catch (error) {
         const code = (error as { code?: string }).code ?? 'read_failed'
         throw new SecretSourceError(code, `cannot read secret file ${path} (${code})`)

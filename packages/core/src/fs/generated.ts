@@ -1,4 +1,5 @@
-import { chmod, mkdir, readFile, stat, writeFile } from 'node:fs/promises'
+import { constants } from 'node:fs'
+import { chmod, copyFile, link, mkdir, readFile, stat, unlink, writeFile } from 'node:fs/promises'
 import { dirname } from 'node:path'
 import { randomBytes } from '../lib/crypto.js'
 import { describeError, silentLogger, type Logger } from '../logger.js'
@@ -45,20 +46,53 @@ export function generated(options: GeneratedSourceOptions): SecretSource {
   }
   const path = options.file
   const logger = options.logger ?? silentLogger
+  let warnedMode = false
+
+  async function readExisting() {
+    const existing = parseSecretLines(await readFile(path, 'utf8'))
+    const info = await stat(path)
+    if ((info.mode & 0o077) !== 0 && !warnedMode) {
+      warnedMode = true
+      logger.warn(
+        { file: path, mode: (info.mode & 0o777).toString(8) },
+        'keygate: secret file is readable by group or others',
+      )
+    }
+    return existing
+  }
+
+  // Writes a complete file under a temporary name, then publishes it with link(), which is
+  // atomic and fails when the name exists: processes starting together never overwrite each
+  // other's secret, and none reads a half-written file.
+  async function publish(value: string): Promise<void> {
+    const temp = `${path}.${base64url(randomBytes(6))}.tmp`
+    try {
+      await writeFile(temp, `${value}\n`, { mode: 0o600, flag: 'wx' })
+      await chmod(temp, 0o600)
+      try {
+        await link(temp, path)
+      } catch (error) {
+        const code = (error as { code?: string }).code
+        if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP' && code !== 'ENOSYS') {
+          throw error
+        }
+        // No hard links on this file system: still never overwrite an existing file.
+        await copyFile(temp, path, constants.COPYFILE_EXCL)
+      }
+    } finally {
+      await unlink(temp).catch(() => {})
+    }
+  }
+
   return {
     name: `generated:${path}`,
     async load() {
       try {
-        const existing = parseSecretLines(await readFile(path, 'utf8'))
-        const info = await stat(path)
-        if ((info.mode & 0o077) !== 0) {
-          logger.warn(
-            { file: path, mode: (info.mode & 0o777).toString(8) },
-            'keygate: secret file is readable by group or others',
-          )
-        }
+        const existing = await readExisting()
         if (existing.length > 0) return existing
+        throw new SecretSourceError('empty', `generated secret file ${path} holds no secret`)
       } catch (error) {
+        if (error instanceof SecretSourceError) throw error
         if ((error as { code?: string }).code !== 'ENOENT') {
           throw new SecretSourceError('read_failed', `cannot read generated secret file ${path}`, {
             cause: error,
@@ -68,14 +102,13 @@ export function generated(options: GeneratedSourceOptions): SecretSource {
       const value = base64url(randomBytes(bytes))
       try {
         await mkdir(dirname(path), { recursive: true, mode: 0o700 })
-        // `wx`: never overwrite a secret another process wrote in the meantime.
-        await writeFile(path, `${value}\n`, { mode: 0o600, flag: 'wx' })
-        await chmod(path, 0o600)
+        await publish(value)
         logger.info?.({ file: path }, 'keygate: generated a new service secret')
         return [{ value, label: 'current' }]
       } catch (error) {
         if ((error as { code?: string }).code === 'EEXIST') {
-          const existing = parseSecretLines(await readFile(path, 'utf8'))
+          // Another process (or load) won the race: use its secret.
+          const existing = await readExisting().catch(() => [])
           if (existing.length > 0) return existing
         }
         logger.error(
