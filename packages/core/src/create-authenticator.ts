@@ -8,11 +8,15 @@ import {
   InvalidTokenError,
   MissingCredentialsError,
 } from './errors.js'
-import { DEFAULT_MAX_CREDENTIAL_BYTES, extractCredential } from './extract-credential.js'
+import {
+  DEFAULT_MAX_CREDENTIAL_BYTES,
+  extractCredential,
+  type Credential,
+} from './extract-credential.js'
 import { canonicalPath } from './lib/canonical-path.js'
 import { describeError, silentLogger, type Logger } from './logger.js'
 import type { Principal } from './principal.js'
-import { UNSET, type Strategy } from './strategy.js'
+import { UNSET, type Strategy, type StrategyResult } from './strategy.js'
 
 /** Public paths by default (SPEC §3). */
 export const DEFAULT_PUBLIC_PATHS: readonly string[] = ['/health', '/healthz', '/ready', '/readyz']
@@ -78,8 +82,11 @@ export type AuthenticatorOptions = {
  */
 export type Authenticator = {
   readonly realm: string
-  /** Authenticates a request. Never throws: a failure is `{ ok: false, error }`. */
-  authenticate(request: AuthRequest): Promise<AuthResult>
+  /**
+   * Authenticates a request. Never throws: a failure is `{ ok: false, error }`. Answers
+   * synchronously when it can (fresh caches); `await` works on either.
+   */
+  authenticate(request: AuthRequest): AuthResult | Promise<AuthResult>
   /**
    * Checks that an authenticated request holds every scope in `scopes` (`requireScopes`).
    * In shadow mode a missing scope is reported and let through.
@@ -88,6 +95,8 @@ export type Authenticator = {
   /** The problem+json answer for an error: status, headers (challenge, Retry-After) and body. */
   respond(error: unknown, options?: { requestId?: string | undefined }): ProblemResponse
 }
+
+const PUBLIC: AuthResult = Object.freeze({ ok: true, principal: undefined, reason: 'public' })
 
 const DEV_PRINCIPAL: Principal = Object.freeze({
   kind: 'service',
@@ -209,23 +218,54 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
     return { ok: false, error: authError }
   }
 
-  async function run(request: AuthRequest): Promise<AuthResult> {
+  // The chain runs synchronously as long as every strategy answers synchronously (the hot path:
+  // a fresh secret cache), and switches to promises at the first strategy that does not.
+  function run(request: AuthRequest): AuthResult | Promise<AuthResult> {
     const credential = extractCredential(request, { headers, maxBytes })
-    let unset = 0
-    for (const strategy of strategies) {
-      let result: Awaited<ReturnType<Strategy['authenticate']>>
+    return step(request, credential, 0, 0)
+  }
+
+  function step(
+    request: AuthRequest,
+    credential: Credential | undefined,
+    from: number,
+    unsetSoFar: number,
+  ): AuthResult | Promise<AuthResult> {
+    let unset = unsetSoFar
+    for (let i = from; i < strategies.length; i++) {
+      const strategy = strategies[i]!
+      let result: StrategyResult | Promise<StrategyResult>
       try {
-        result = await strategy.authenticate({ credential, request })
+        result = strategy.authenticate({ credential, request })
       } catch (error) {
         return fail(request, error, strategy.name)
       }
-      if (result === UNSET) {
-        unset++
-      } else if (result !== undefined) {
-        report(request, 'allow', { strategy: strategy.name, principal: result })
-        return { ok: true, principal: result, reason: 'authenticated' }
+      if (result instanceof Promise) {
+        const count = unset
+        return result.then(
+          (settled) =>
+            settled === undefined || settled === UNSET
+              ? step(request, credential, i + 1, settled === UNSET ? count + 1 : count)
+              : allow(request, strategy, settled),
+          (error: unknown) => fail(request, error, strategy.name),
+        )
       }
+      if (result === UNSET) unset++
+      else if (result !== undefined) return allow(request, strategy, result)
     }
+    return finish(request, credential, unset)
+  }
+
+  function allow(request: AuthRequest, strategy: Strategy, principal: Principal): AuthResult {
+    report(request, 'allow', { strategy: strategy.name, principal })
+    return { ok: true, principal, reason: 'authenticated' }
+  }
+
+  function finish(
+    request: AuthRequest,
+    credential: Credential | undefined,
+    unset: number,
+  ): AuthResult {
     if (unset === strategies.length) {
       if (devMode) {
         report(request, 'dev', { principal: DEV_PRINCIPAL })
@@ -246,14 +286,12 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
 
   return {
     realm,
-    async authenticate(request) {
+    authenticate(request) {
       const path = canonicalPath(request.path)
       // Public routes do not evaluate credentials at all.
-      if (path !== undefined && publicPaths.has(path)) {
-        return { ok: true, principal: undefined, reason: 'public' }
-      }
+      if (path !== undefined && publicPaths.has(path)) return PUBLIC
       try {
-        return await run(request)
+        return run(request)
       } catch (error) {
         return fail(request, error, undefined)
       }

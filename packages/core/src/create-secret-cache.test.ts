@@ -28,6 +28,7 @@ function controlledSource(initial: readonly string[] = ['secret-a']) {
       state.calls++
       state.signals.push(signal)
       if (state.hang) return new Promise<never>(() => {})
+      // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- non-Errors are a case under test
       if (state.failure !== undefined) return Promise.reject(state.failure)
       if (state.payload !== undefined) return Promise.resolve(state.payload as Secret[])
       return Promise.resolve(state.values.map((value) => ({ value })))
@@ -65,8 +66,8 @@ function bearer(token: string) {
   }
 }
 
-async function unavailable(promise: Promise<unknown>): Promise<AuthUnavailableError> {
-  const error = await promise.then(
+async function unavailable(pending: unknown): Promise<AuthUnavailableError> {
+  const error = await Promise.resolve(pending).then(
     () => {
       throw new Error('expected auth_unavailable')
     },
@@ -180,7 +181,13 @@ describe('createSecretCache', () => {
       for (const r of [0, 0.5, 0.9]) {
         const source = controlledSource()
         const clock = manualClock(0)
-        const cache = createSecretCache({ source, ttlMs: 1000, jitter: 0.5, now: clock.now, random: () => r })
+        const cache = createSecretCache({
+          source,
+          ttlMs: 1000,
+          jitter: 0.5,
+          now: clock.now,
+          random: () => r,
+        })
         await cache.get()
         while (source.state.calls === 1) {
           clock.t += 1
@@ -233,7 +240,9 @@ describe('createSecretCache', () => {
       source.state.failure = new Error('down')
       clock.t += 1500
       expect(await gate.authenticate(bearer('a'))).toBeDefined()
-      await expect(gate.authenticate(bearer('wrong'))).rejects.toMatchObject({ code: 'invalid_token' })
+      await expect(gate.authenticate(bearer('wrong'))).rejects.toMatchObject({
+        code: 'invalid_token',
+      })
       clock.t += 1000
       await unavailable(gate.authenticate(bearer('a')))
       await unavailable(gate.authenticate(bearer('wrong')))
@@ -380,7 +389,9 @@ describe('createSecretCache', () => {
       expect(loads).toBe(1)
       clock.t += 1000
       const results = await Promise.allSettled(
-        Array.from({ length: 500 }, (_, i) => gate.authenticate(bearer(i % 2 === 0 ? 'right' : 'wrong'))),
+        Array.from({ length: 500 }, (_, i) =>
+          Promise.resolve(gate.authenticate(bearer(i % 2 === 0 ? 'right' : 'wrong'))),
+        ),
       )
       expect(loads).toBe(2)
       expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(250)
@@ -502,7 +513,14 @@ describe('createSecretCache', () => {
       const events: SecretRefreshEvent[] = []
       const source = controlledSource(['super-secret-value'])
       const clock = manualClock()
-      const cache = createSecretCache({ source, ttlMs: 1, jitter: 0, retryMs: 0, now: clock.now, onRefresh: (e) => events.push(e) })
+      const cache = createSecretCache({
+        source,
+        ttlMs: 1,
+        jitter: 0,
+        retryMs: 0,
+        now: clock.now,
+        onRefresh: (e) => events.push(e),
+      })
       await cache.get()
       source.state.failure = new Error('down')
       clock.t += 1

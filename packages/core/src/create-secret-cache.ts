@@ -69,6 +69,8 @@ export type SecretCache = {
    *   `maxStale` is held, or has never loaded.
    */
   get(): Promise<SecretSnapshot>
+  /** The held set when it is fresh, synchronously; `undefined` when `get` has work to do. */
+  peek(): SecretSnapshot | undefined
   /** Forces a reload now (still single flight). Used by clients after a `401` (a rotation). */
   refresh(): Promise<SecretSnapshot>
   /** Marks the held set as expired; the next `get` reloads. */
@@ -240,6 +242,9 @@ export function createSecretCache(options: SecretCacheOptions): SecretCache {
 
   const cache: SecretCache = {
     source,
+    peek() {
+      return held !== undefined && subscribed && now() < held.expiresAt ? held.snapshot : undefined
+    },
     get() {
       if (!subscribed) subscribe()
       const at = now()

@@ -32,7 +32,7 @@ export {
   type Credential,
   type ExtractCredentialOptions,
 } from './extract-credential.js'
-export { UNSET, type Strategy, type StrategyInput } from './strategy.js'
+export { UNSET, type Strategy, type StrategyInput, type StrategyResult } from './strategy.js'
 export {
   createAuthenticator,
   DEFAULT_PUBLIC_PATHS,

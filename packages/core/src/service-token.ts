@@ -1,13 +1,15 @@
 import {
   createSecretCache,
+  type CachedSecret,
   type SecretCache,
   type SecretCacheOptions,
 } from './create-secret-cache.js'
+import type { Credential } from './extract-credential.js'
 import { InvalidTokenError } from './errors.js'
 import { sha256, sha256Sync, timing } from './lib/crypto.js'
 import type { Principal } from './principal.js'
 import type { SecretSource } from './sources/secret-source.js'
-import { UNSET, type Strategy } from './strategy.js'
+import { UNSET, type Strategy, type StrategyResult } from './strategy.js'
 
 /** Options of {@link serviceToken}. */
 export type ServiceTokenOptions = {
@@ -74,31 +76,57 @@ export function serviceToken(
   }
   const bearer = header === 'authorization'
 
+  // The presented secret when the credential is this strategy's kind; `undefined` otherwise.
+  function presentedBy(credential: Credential): string | undefined {
+    if (bearer) return credential.kind === 'bearer' ? credential.token : undefined
+    return credential.kind === 'header' && credential.header === header
+      ? credential.value
+      : undefined
+  }
+
+  function verify(
+    secrets: readonly CachedSecret[],
+    presented: string | undefined,
+  ): StrategyResult | Promise<StrategyResult> {
+    if (secrets.length === 0) return UNSET
+    if (presented === undefined) return undefined
+    if (sha256Sync === undefined) return sha256(presented).then((digest) => match(secrets, digest))
+    return match(secrets, sha256Sync(presented))
+  }
+
+  function match(secrets: readonly CachedSecret[], digest: Uint8Array): Principal {
+    let matched = -1
+    for (let i = 0; i < secrets.length; i++) {
+      // Every secret is compared, whatever the earlier results: no early exit.
+      const equal = timing.equal(digest, secrets[i]!.digest)
+      matched = equal ? i : matched
+    }
+    if (matched === -1) throw new InvalidTokenError()
+    return principalFor(secrets[matched]!.subject ?? subject)
+  }
+
   return {
     name: 'service-token',
     headers: bearer ? [] : [header],
     cache,
-    async authenticate({ credential }) {
-      // The source is consulted first: an outage is 503 and an unset secret is a configuration
-      // state, whether or not this request carries a credential.
-      const { secrets } = await cache.get()
-      if (secrets.length === 0) return UNSET
-      let presented: string
-      if (credential === undefined) return undefined
-      if (bearer && credential.kind === 'bearer') presented = credential.token
-      else if (!bearer && credential.kind === 'header' && credential.header === header) {
-        presented = credential.value
-      } else return undefined
-
-      const digest = sha256Sync !== undefined ? sha256Sync(presented) : await sha256(presented)
-      let matched = -1
-      for (let i = 0; i < secrets.length; i++) {
-        // Every secret is compared, whatever the earlier results: no early exit.
-        const equal = timing.equal(digest, secrets[i]!.digest)
-        matched = equal ? i : matched
+    authenticate({ credential }) {
+      // A credential of another kind is not this strategy's to judge (SPEC §3): the next
+      // strategy decides, whatever this source's state.
+      const presented = credential === undefined ? undefined : presentedBy(credential)
+      if (credential !== undefined && presented === undefined) return undefined
+      // Otherwise the source is consulted first: an outage is 503 and an unset secret is a
+      // configuration state, whether or not the request carries a credential. A fresh cache
+      // answers without a promise, so success stays synchronous on the hot path.
+      const held = cache.peek()
+      if (held === undefined) {
+        return cache.get().then((snapshot) => verify(snapshot.secrets, presented))
       }
-      if (matched === -1) throw new InvalidTokenError()
-      return principalFor(secrets[matched]!.subject ?? subject)
+      try {
+        return verify(held.secrets, presented)
+      } catch (error) {
+        // A refusal is a rejection, like every other failure.
+        return Promise.reject(error)
+      }
     },
   }
 }

@@ -6,6 +6,9 @@ import type { Principal } from './principal.js'
 export const UNSET: unique symbol = Symbol('keygate.unset')
 
 /** What a strategy is given: the one credential of the request (if any) and the request. */
+/** What a strategy answers: a principal, not recognised (`undefined`), or not configured. */
+export type StrategyResult = Principal | undefined | typeof UNSET
+
 export type StrategyInput = {
   readonly credential: Credential | undefined
   readonly request: AuthRequest
@@ -27,5 +30,9 @@ export type Strategy = {
   readonly name: string
   /** Custom credential headers this strategy reads (lower-case), for duplicate detection. */
   readonly headers?: readonly string[]
-  authenticate(input: StrategyInput): Promise<Principal | undefined | typeof UNSET>
+  /**
+   * May answer synchronously (a fresh cache, a synchronous hash): the gate then stays synchronous
+   * and the adapter runs the route in the same tick, which keeps node:http's corked write path.
+   */
+  authenticate(input: StrategyInput): StrategyResult | Promise<StrategyResult>
 }

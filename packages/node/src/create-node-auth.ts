@@ -18,7 +18,7 @@ export type NodeAuthOptions = (AuthenticatorOptions | { authenticator: Authentic
   /** Request id for problem bodies; default a random UUID. */
   requestId?: (req: IncomingMessage) => string
   /**
-   * Called when a protected handler throws or rejects. Default: log-free `500 internal_error`
+   * Called when a protected handler throws or rejects. Default: `500 internal_error`
    * problem+json when nothing was sent yet. The error is never turned into a 401.
    */
   onError?: (error: unknown, req: IncomingMessage, res: ServerResponse) => void
@@ -28,16 +28,26 @@ export type NodeAuthOptions = (AuthenticatorOptions | { authenticator: Authentic
 export type NodeAuth = {
   readonly authenticator: Authenticator
   /**
-   * Authenticates `req` (and checks `scopes`). Returns true when the request may go on; when it
-   * returns false the error answer has already been written.
+   * Authenticates `req` (and checks `scopes`). True when the request may go on; when false the
+   * error answer has already been written. Synchronous when the core answers synchronously.
    */
-  check(req: IncomingMessage, res: ServerResponse, options?: { scopes?: readonly string[] }): Promise<boolean>
+  check(
+    req: IncomingMessage,
+    res: ServerResponse,
+    options?: { scopes?: readonly string[] },
+  ): boolean | Promise<boolean>
   /** Wraps a handler so it only runs for authenticated requests, with the principal attached. */
-  protect(handler: NodeHandler, options?: { scopes?: readonly string[] }): (req: IncomingMessage, res: ServerResponse) => Promise<void>
+  protect(
+    handler: NodeHandler,
+    options?: { scopes?: readonly string[] },
+  ): (req: IncomingMessage, res: ServerResponse) => void | Promise<void>
 }
 
-const RESULT = Symbol('keygate.result')
-type Tagged = IncomingMessage & { [RESULT]?: AuthResult; auth?: Principal }
+type Attached = IncomingMessage & { auth?: Principal }
+
+// Which request carries which principal, across every gate; a request authenticated by one gate
+// is re-checked by another (each gate keeps its own results).
+const principals = new WeakMap<IncomingMessage, Principal | undefined>()
 
 /**
  * The principal attached by {@link NodeAuth.check} or {@link NodeAuth.protect}, or `undefined`
@@ -49,7 +59,7 @@ type Tagged = IncomingMessage & { [RESULT]?: AuthResult; auth?: Principal }
  * ```
  */
 export function getPrincipal(req: IncomingMessage): Principal | undefined {
-  return (req as Tagged)[RESULT]?.ok === true ? (req as Tagged).auth : undefined
+  return principals.get(req)
 }
 
 function toAuthRequest(req: IncomingMessage): AuthRequest {
@@ -75,7 +85,8 @@ function toAuthRequest(req: IncomingMessage): AuthRequest {
  * ```
  */
 export function createNodeAuth(options: NodeAuthOptions): NodeAuth {
-  const authenticator = 'authenticator' in options ? options.authenticator : createAuthenticator(options)
+  const authenticator =
+    'authenticator' in options ? options.authenticator : createAuthenticator(options)
   const requestId = options.requestId ?? (() => randomUUID())
   const onError =
     options.onError ??
@@ -87,17 +98,24 @@ export function createNodeAuth(options: NodeAuthOptions): NodeAuth {
       const problem = authenticator.respond(undefined)
       res.writeHead(problem.status, problem.headers).end(JSON.stringify(problem.body))
     })
+  // This gate's own results, so that a second gate never trusts the first one's decision.
+  const results = new WeakMap<IncomingMessage, AuthResult>()
 
-  async function check(req: IncomingMessage, res: ServerResponse, checkOptions?: { scopes?: readonly string[] }): Promise<boolean> {
-    const tagged = req as Tagged
-    const request = toAuthRequest(req)
-    let result = tagged[RESULT] ?? (await authenticator.authenticate(request))
-    if (checkOptions?.scopes !== undefined && checkOptions.scopes.length > 0) {
-      result = authenticator.authorize(result, checkOptions.scopes, request)
-    }
-    tagged[RESULT] = result
+  function settle(
+    req: IncomingMessage,
+    res: ServerResponse,
+    request: AuthRequest,
+    authenticated: AuthResult,
+    scopes: readonly string[] | undefined,
+  ): boolean {
+    const result =
+      scopes !== undefined && scopes.length > 0
+        ? authenticator.authorize(authenticated, scopes, request)
+        : authenticated
+    results.set(req, authenticated)
     if (result.ok) {
-      tagged.auth = result.principal
+      principals.set(req, result.principal)
+      ;(req as Attached).auth = result.principal
       return true
     }
     const problem = authenticator.respond(result.error, { requestId: requestId(req) })
@@ -105,17 +123,44 @@ export function createNodeAuth(options: NodeAuthOptions): NodeAuth {
     return false
   }
 
+  function check(
+    req: IncomingMessage,
+    res: ServerResponse,
+    checkOptions?: { scopes?: readonly string[] },
+  ): boolean | Promise<boolean> {
+    const request = toAuthRequest(req)
+    const result = results.get(req) ?? authenticator.authenticate(request)
+    if (result instanceof Promise) {
+      return result.then((settled) => settle(req, res, request, settled, checkOptions?.scopes))
+    }
+    return settle(req, res, request, result, checkOptions?.scopes)
+  }
+
+  function run(
+    handler: NodeHandler,
+    req: IncomingMessage,
+    res: ServerResponse,
+  ): void | Promise<void> {
+    try {
+      const returned = handler(req, res)
+      if (returned instanceof Promise)
+        return returned.then(undefined, (error: unknown) => onError(error, req, res))
+    } catch (error) {
+      onError(error, req, res)
+    }
+  }
+
   return {
     authenticator,
     check,
     protect(handler, protectOptions) {
-      return async (req, res) => {
-        if (!(await check(req, res, protectOptions))) return
-        try {
-          await handler(req, res)
-        } catch (error) {
-          onError(error, req, res)
-        }
+      return (req, res) => {
+        const allowed = check(req, res, protectOptions)
+        // Synchronous when the core is: the handler then runs in the same tick as the request
+        // event, inside node:http's corked socket, and the answer leaves in one write.
+        if (allowed === true) return run(handler, req, res)
+        if (allowed === false) return
+        return allowed.then((ok) => (ok ? run(handler, req, res) : undefined))
       }
     },
   }

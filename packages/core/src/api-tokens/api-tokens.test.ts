@@ -92,7 +92,9 @@ describe('apiTokens: recognition', () => {
     const { token } = generateAPIToken()
     const typo = token.slice(0, 10) + (token[10] === 'a' ? 'b' : 'a') + token.slice(11)
     for (const bad of [typo, token.slice(0, -1), 'kg_short']) {
-      const error = await strategy.authenticate(bearer(bad)).catch((e: unknown) => e)
+      const error = await Promise.resolve(strategy.authenticate(bearer(bad))).catch(
+        (e: unknown) => e,
+      )
       expect(error).toMatchObject({
         code: 'invalid_token',
         status: 401,
@@ -141,7 +143,9 @@ describe('apiTokens: outcomes', () => {
     const { strategy, records } = setup({ onUse })
     const { token } =
       fields === null ? { token: generateAPIToken().token } : await issue(records, fields)
-    const error = await strategy.authenticate(bearer(token)).catch((e: unknown) => e)
+    const error = await Promise.resolve(strategy.authenticate(bearer(token))).catch(
+      (e: unknown) => e,
+    )
     expect(error).toMatchObject({
       name: 'InvalidTokenError',
       code: 'invalid_token',
@@ -156,7 +160,9 @@ describe('apiTokens: outcomes', () => {
     const { strategy, records, state } = setup()
     const { token } = await issue(records)
     state.fail = true
-    const error = await strategy.authenticate(bearer(token)).catch((e: unknown) => e)
+    const error = await Promise.resolve(strategy.authenticate(bearer(token))).catch(
+      (e: unknown) => e,
+    )
     expect(error).toMatchObject({
       name: 'AuthUnavailableError',
       code: 'auth_unavailable',
