@@ -125,7 +125,8 @@ export function serviceToken(
         return verify(held.secrets, presented)
       } catch (error) {
         // A refusal is a rejection, like every other failure.
-        return Promise.reject(error)
+        // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- reject wants an Error
+        return Promise.reject(error as Error)
       }
     },
   }
