@@ -88,15 +88,16 @@ export function keygate(options: ExpressAuthOptions): ExpressAuth {
     }
   }
 
-  /** True when the request may go on; false when the error answer has been written. */
-  async function check(req: Request, res: Response, scopes: readonly string[]): Promise<boolean> {
-    const request = toAuthRequest(req)
-    let result = decided.get(req)
-    if (result === undefined) {
-      result = await authenticator.authenticate(request)
-      decided.set(req, result)
-    }
-    if (scopes.length > 0) result = authenticator.authorize(result, scopes, request)
+  function settle(
+    req: Request,
+    res: Response,
+    request: AuthRequest,
+    authenticated: AuthResult,
+    scopes: readonly string[],
+  ): boolean {
+    decided.set(req, authenticated)
+    const result =
+      scopes.length > 0 ? authenticator.authorize(authenticated, scopes, request) : authenticated
     if (result.ok) {
       if (result.principal !== undefined) req.auth = result.principal
       return true
@@ -106,13 +107,38 @@ export function keygate(options: ExpressAuthOptions): ExpressAuth {
     return false
   }
 
+  /** True when the request may go on; false when the error answer has been written. */
+  function check(
+    req: Request,
+    res: Response,
+    scopes: readonly string[],
+  ): boolean | Promise<boolean> {
+    const request = toAuthRequest(req)
+    const result = decided.get(req) ?? authenticator.authenticate(request)
+    if (result instanceof Promise) {
+      return result.then((settled) => settle(req, res, request, settled, scopes))
+    }
+    return settle(req, res, request, result, scopes)
+  }
+
   function handler(scopes: readonly string[]): RequestHandler {
     return (req: Request, res: Response, next: NextFunction): void => {
       // Not an async function, since Express 4 ignores returned promises. `next()` is called
-      // outside any catch: the route's own errors never come back through keygate.
-      check(req, res, scopes).then((pass) => {
-        if (pass) next()
-      }, next)
+      // outside any catch: the route's own errors never come back through keygate. When the
+      // core answers synchronously (a fresh cache), so does this middleware.
+      let pass: boolean | Promise<boolean>
+      try {
+        pass = check(req, res, scopes)
+      } catch (error) {
+        next(error)
+        return
+      }
+      if (pass === true) next()
+      else if (pass !== false) {
+        pass.then((ok) => {
+          if (ok) next()
+        }, next)
+      }
     }
   }
 
