@@ -166,6 +166,7 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
   }
   const headers = [...new Set(strategies.flatMap((s) => s.headers ?? []))]
   const logger = options.logger ?? silentLogger
+  for (const strategy of strategies) strategy.attach?.({ logger })
   const onDecision = options.onDecision
 
   if (devMode) {

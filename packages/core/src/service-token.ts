@@ -7,6 +7,7 @@ import {
 import type { Credential } from './extract-credential.js'
 import { InvalidTokenError } from './errors.js'
 import { sha256, sha256Sync, timing } from './lib/crypto.js'
+import { silentLogger, type Logger } from './logger.js'
 import type { Principal } from './principal.js'
 import type { SecretSource } from './sources/secret-source.js'
 import { UNSET, type Strategy, type StrategyResult } from './strategy.js'
@@ -62,9 +63,18 @@ export function serviceToken(
     throw new TypeError('serviceToken(): subject must be a non-empty string')
   }
   const scopes = Object.freeze([...(options.scopes ?? [])])
+  // Until an authenticator attaches its logger, the cache logs nowhere (or to `cache.logger`).
+  let attached: Logger = options.cache?.logger ?? silentLogger
   const cache = isCache(options.source)
     ? options.source
-    : createSecretCache({ ...options.cache, source: options.source })
+    : createSecretCache({
+        ...options.cache,
+        source: options.source,
+        logger: {
+          warn: (object, message) => attached.warn(object, message),
+          error: (object, message) => attached.error(object, message),
+        },
+      })
   const principals = new Map<string, Principal>()
   const principalFor = (name: string): Principal => {
     let principal = principals.get(name)
@@ -109,6 +119,9 @@ export function serviceToken(
     name: 'service-token',
     headers: bearer ? [] : [header],
     cache,
+    attach({ logger }) {
+      if (options.cache?.logger === undefined) attached = logger
+    },
     authenticate({ credential }) {
       // A credential of another kind is not this strategy's to judge (SPEC §3): the next
       // strategy decides, whatever this source's state.

@@ -1,5 +1,6 @@
 import type { AuthRequest } from './auth-request.js'
 import type { Credential } from './extract-credential.js'
+import type { Logger } from './logger.js'
 import type { Principal } from './principal.js'
 
 /** Returned by a strategy whose secrets are not configured at all (a state, not a failure). */
@@ -35,4 +36,9 @@ export type Strategy = {
    * and the adapter runs the route in the same tick, which keeps node:http's corked write path.
    */
   authenticate(input: StrategyInput): StrategyResult | Promise<StrategyResult>
+  /**
+   * Called once by the authenticator that runs this strategy, with its logger, so that what the
+   * strategy logs (a failing secret source, say) goes where the application's logs go.
+   */
+  attach?(context: { logger: Logger }): void
 }
