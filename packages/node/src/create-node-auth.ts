@@ -36,11 +36,14 @@ export type NodeAuth = {
     res: ServerResponse,
     options?: { scopes?: readonly string[] },
   ): boolean | Promise<boolean>
-  /** Wraps a handler so it only runs for authenticated requests, with the principal attached. */
+  /**
+   * Wraps a handler so it only runs for authenticated requests, with the principal attached.
+   * The returned listener never rejects: the handler's errors go to `onError`.
+   */
   protect(
     handler: NodeHandler,
     options?: { scopes?: readonly string[] },
-  ): (req: IncomingMessage, res: ServerResponse) => void | Promise<void>
+  ): (req: IncomingMessage, res: ServerResponse) => void
 }
 
 type Attached = IncomingMessage & { auth?: Principal }
@@ -136,17 +139,23 @@ export function createNodeAuth(options: NodeAuthOptions): NodeAuth {
     return settle(req, res, request, result, checkOptions?.scopes)
   }
 
-  function run(
-    handler: NodeHandler,
-    req: IncomingMessage,
-    res: ServerResponse,
-  ): void | Promise<void> {
+  function fail(error: unknown, req: IncomingMessage, res: ServerResponse): void {
+    try {
+      onError(error, req, res)
+    } catch {
+      // An error handler that throws leaves nothing sensible to answer with.
+      res.destroy()
+    }
+  }
+
+  function run(handler: NodeHandler, req: IncomingMessage, res: ServerResponse): void {
     try {
       const returned = handler(req, res)
-      if (returned instanceof Promise)
-        return returned.then(undefined, (error: unknown) => onError(error, req, res))
+      if (returned instanceof Promise) {
+        returned.then(undefined, (error: unknown) => fail(error, req, res))
+      }
     } catch (error) {
-      onError(error, req, res)
+      fail(error, req, res)
     }
   }
 
@@ -158,9 +167,13 @@ export function createNodeAuth(options: NodeAuthOptions): NodeAuth {
         const allowed = check(req, res, protectOptions)
         // Synchronous when the core is: the handler then runs in the same tick as the request
         // event, inside node:http's corked socket, and the answer leaves in one write.
-        if (allowed === true) return run(handler, req, res)
-        if (allowed === false) return
-        return allowed.then((ok) => (ok ? run(handler, req, res) : undefined))
+        if (allowed === true) run(handler, req, res)
+        else if (allowed !== false) {
+          allowed.then(
+            (ok) => (ok ? run(handler, req, res) : undefined),
+            (error: unknown) => fail(error, req, res),
+          )
+        }
       }
     },
   }

@@ -1,1 +1,7 @@
-export { createNodeAuth, getPrincipal, type NodeAuth, type NodeAuthOptions, type NodeHandler } from './create-node-auth.js'
+export {
+  createNodeAuth,
+  getPrincipal,
+  type NodeAuth,
+  type NodeAuthOptions,
+  type NodeHandler,
+} from './create-node-auth.js'
