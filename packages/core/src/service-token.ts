@@ -115,6 +115,16 @@ export function serviceToken(
     return principalFor(secrets[matched]!.subject ?? subject)
   }
 
+  function unsetOrNotMine(): StrategyResult | Promise<StrategyResult> {
+    const held = cache.peek()
+    if (held !== undefined) return held.secrets.length === 0 ? UNSET : undefined
+    // This source's outage must not decide a request this strategy would never check.
+    return cache.get().then(
+      (snapshot) => (snapshot.secrets.length === 0 ? UNSET : undefined),
+      () => undefined,
+    )
+  }
+
   return {
     name: 'service-token',
     headers: bearer ? [] : [header],
@@ -126,7 +136,16 @@ export function serviceToken(
       // A credential of another kind is not this strategy's to judge (SPEC §3): the next
       // strategy decides, whatever this source's state.
       const presented = credential === undefined ? undefined : presentedBy(credential)
-      if (credential !== undefined && presented === undefined) return undefined
+      // Another scheme counts as no credential (RFC 6750 §3.1); a bearer or header credential of
+      // another kind belongs to the next strategy, but an unset secret must still be reported so
+      // that `whenUnset: 'open'` and dev mode keep working for clients that send one.
+      if (
+        presented === undefined &&
+        credential !== undefined &&
+        credential.kind !== 'other-scheme'
+      ) {
+        return unsetOrNotMine()
+      }
       // Otherwise the source is consulted first: an outage is 503 and an unset secret is a
       // configuration state, whether or not the request carries a credential. A fresh cache
       // answers without a promise, so success stays synchronous on the hot path.
