@@ -11,7 +11,6 @@ export type WWWAuthenticateOptions = {
 // RFC 9110 §5.6.4: inside a quoted-string, `"` and `\` are escaped with a backslash; control
 // characters other than HTAB are not allowed at all, so they are dropped.
 function quote(value: string): string {
-  // eslint-disable-next-line no-control-regex
   return `"${value.replace(/[\u0000-\u0008\u000a-\u001f\u007f-\uffff]/g, '').replace(/["\\]/g, '\\$&')}"`
 }
 

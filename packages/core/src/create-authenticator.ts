@@ -111,6 +111,23 @@ function processEnv(): Readonly<Record<string, string | undefined>> {
   )
 }
 
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (
+    (typeof value === 'object' || typeof value === 'function') &&
+    value !== null &&
+    typeof (value as { then?: unknown }).then === 'function'
+  )
+}
+
+function isPrincipal(value: unknown): value is Principal {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as Principal).subject === 'string' &&
+    Array.isArray((value as Principal).scopes)
+  )
+}
+
 function pathOnly(target: string): string {
   const q = target.indexOf('?')
   return q === -1 ? target : target.slice(0, q)
@@ -196,15 +213,23 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
     }
     if (request.clientIp !== undefined) decision.clientIp = request.clientIp
     try {
-      onDecision(decision)
+      // Typed as returning void, but an async hook is assignable: never leave its rejection
+      // unhandled (that would take a Node process down).
+      const returned: unknown = onDecision(decision)
+      if (isThenable(returned)) {
+        returned.then(undefined, (error: unknown) => {
+          logger.error(describeError(error), 'keygate: onDecision hook threw')
+        })
+      }
     } catch (error) {
       logger.error(describeError(error), 'keygate: onDecision hook threw')
     }
   }
 
   function fail(request: AuthRequest, error: unknown, strategy: string | undefined): AuthResult {
-    const authError =
-      error instanceof AuthError ? error : new AuthError('internal_error', { cause: error })
+    // An unexpected error's message may quote a credential or a secret: it is neither kept as
+    // the cause nor logged, only its class name and code (describeError).
+    const authError = error instanceof AuthError ? error : new AuthError('internal_error')
     if (!(error instanceof AuthError)) {
       logger.error(
         { strategy, ...describeError(error) },
@@ -241,9 +266,11 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
       } catch (error) {
         return fail(request, error, strategy.name)
       }
-      if (result instanceof Promise) {
+      // Any thenable, not only this realm's Promise: a thenable taken for a principal would let
+      // the request through.
+      if (isThenable(result)) {
         const count = unset
-        return result.then(
+        return Promise.resolve(result).then(
           (settled) =>
             settled === undefined || settled === UNSET
               ? step(request, credential, i + 1, settled === UNSET ? count + 1 : count)
@@ -257,7 +284,15 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
     return finish(request, credential, unset)
   }
 
-  function allow(request: AuthRequest, strategy: Strategy, principal: Principal): AuthResult {
+  function allow(request: AuthRequest, strategy: Strategy, principal: unknown): AuthResult {
+    // Fail closed on a buggy strategy answering `null`, `true` or a string for a principal.
+    if (!isPrincipal(principal)) {
+      return fail(
+        request,
+        new TypeError('strategy answered with an invalid principal'),
+        strategy.name,
+      )
+    }
     report(request, 'allow', { strategy: strategy.name, principal })
     return { ok: true, principal, reason: 'authenticated' }
   }
