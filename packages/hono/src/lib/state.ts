@@ -1,0 +1,88 @@
+import {
+  headersFromRaw,
+  headersFromWeb,
+  type AuthRequest,
+  type AuthResult,
+  type Authenticator,
+} from '@keygate/core'
+import type { Context } from 'hono'
+import type { ContentfulStatusCode } from 'hono/utils/http-status'
+
+/** What `keygate()` leaves for `requireScopes()` and the principal helpers, per request. */
+export type State = {
+  readonly authenticator: Authenticator
+  readonly requestId: (c: Context) => string
+  readonly request: AuthRequest
+  readonly result: AuthResult
+}
+
+// Keyed by the request's Context: private to keygate, unlike a `c.set()` variable anyone can write.
+export const states = new WeakMap<Context, State>()
+
+/**
+ * The parts of a Node `IncomingMessage` keygate reads, typed structurally: this package imports
+ * nothing from Node so it runs on every Web-standard runtime.
+ */
+type NodeIncoming = {
+  rawHeaders?: unknown
+  url?: unknown
+  socket?: { remoteAddress?: unknown } | null
+}
+
+/** `c.env.incoming` when the app runs on `@hono/node-server`, else `undefined`. */
+function nodeIncoming(c: Context): NodeIncoming | undefined {
+  const env: unknown = c.env
+  if (env === null || typeof env !== 'object') return undefined
+  const incoming = (env as { incoming?: unknown }).incoming
+  return incoming !== null && typeof incoming === 'object' ? incoming : undefined
+}
+
+/** Path and query of a serialised URL, without parsing it again. */
+function pathOf(url: string): string {
+  const start = url.indexOf('/', url.indexOf('://') + 3)
+  return start === -1 ? '/' : url.slice(start)
+}
+
+export function toAuthRequest(
+  c: Context,
+  clientIp: ((c: Context) => string | undefined) | undefined,
+): AuthRequest {
+  const incoming = nodeIncoming(c)
+  const rawHeaders = incoming?.rawHeaders
+  const rawUrl = incoming?.url
+  const remoteAddress = incoming?.socket?.remoteAddress
+  return {
+    method: c.req.method,
+    // On Node, the request-target as received: `/health/../admin` stays non-canonical and so is
+    // never public. Elsewhere only the Request URL exists, and the WHATWG URL parser has already
+    // removed dot segments (`/health/../admin` is `/admin`). That is safe: Hono routes on the
+    // same normalised URL, so the path checked is the path served; percent-encodings such as
+    // `/%68ealth` are kept by the parser and still make the path non-public.
+    path: typeof rawUrl === 'string' ? rawUrl : pathOf(c.req.url),
+    // Node's rawHeaders keeps every line, so two Authorization headers are seen as two. A Web
+    // `Headers` joins them with ", ", which the core rejects as malformed (400) all the same.
+    header: Array.isArray(rawHeaders)
+      ? headersFromRaw(rawHeaders as string[])
+      : headersFromWeb(c.req.raw.headers),
+    clientIp:
+      clientIp !== undefined
+        ? clientIp(c)
+        : typeof remoteAddress === 'string'
+          ? remoteAddress
+          : undefined,
+  }
+}
+
+/** The problem+json answer for a refused request, keeping headers set by earlier middleware. */
+export function problemResponse(
+  c: Context,
+  state: Pick<State, 'authenticator' | 'requestId'>,
+  error: unknown,
+): Response {
+  const problem = state.authenticator.respond(error, { requestId: state.requestId(c) })
+  return c.body(
+    JSON.stringify(problem.body),
+    problem.status as ContentfulStatusCode,
+    problem.headers,
+  )
+}
