@@ -1,0 +1,46 @@
+import { describe, expect, it } from 'vitest'
+import { headersFromRaw, headersFromRecord, headersFromWeb } from './auth-request.js'
+
+describe('headersFromRaw', () => {
+  it('returns every value of a header, in order, matching names case-insensitively', () => {
+    const header = headersFromRaw([
+      'Authorization',
+      'Bearer a',
+      'Accept',
+      '*/*',
+      'authorization',
+      'Bearer b',
+    ])
+    expect(header('authorization')).toEqual(['Bearer a', 'Bearer b'])
+    expect(header('accept')).toEqual(['*/*'])
+    expect(header('x-missing')).toEqual([])
+  })
+
+  it('keeps an empty value', () => {
+    expect(headersFromRaw(['X-Service-Token', ''])('x-service-token')).toEqual([''])
+  })
+})
+
+describe('headersFromWeb', () => {
+  it('returns the (joined) value of a Fetch Headers field', () => {
+    const headers = new Headers([
+      ['x-service-token', 'a'],
+      ['x-service-token', 'b'],
+    ])
+    expect(headersFromWeb(headers)('x-service-token')).toEqual(['a, b'])
+    expect(headersFromWeb(headers)('authorization')).toEqual([])
+  })
+})
+
+describe('headersFromRecord', () => {
+  it('reads strings and arrays (headersDistinct)', () => {
+    const header = headersFromRecord({
+      authorization: ['Bearer a', 'Bearer b'],
+      'x-token': 'v',
+      none: undefined,
+    })
+    expect(header('authorization')).toEqual(['Bearer a', 'Bearer b'])
+    expect(header('x-token')).toEqual(['v'])
+    expect(header('none')).toEqual([])
+  })
+})
