@@ -1,0 +1,437 @@
+import { isIP } from 'node:net'
+
+/** A fixed-window rate limit: at most `limit` attempts per `windowSeconds`. */
+export type RateLimitRule = { limit: number; windowSeconds: number }
+
+/** An application scope and the roles allowed to grant it (`admin` may grant every scope). */
+export type ScopeDefinition = { roles: readonly string[]; description?: string }
+
+/**
+ * The token service's configuration, every default filled in. Build it with
+ * {@link resolveConfig}, which validates it once and names the bad key.
+ */
+export type ServerConfig = {
+  /** Interface to listen on. Default `127.0.0.1`. */
+  host: string
+  /** Port to listen on (0: any free port). Default `4400`. */
+  port: number
+  database: {
+    /** `sqlite:<path>` (default `sqlite:./data/keygate.db`), `sqlite::memory:` or `postgres://…`. */
+    url: string
+    /** PostgreSQL schema (default `public`). */
+    schema?: string | undefined
+    /** Apply pending migrations at start. Default true. */
+    migrate: boolean
+  }
+  tokens: {
+    /** Token prefix: lower-case letters, digits and `_`, 1–16 characters. Default `kg`. */
+    prefix: string
+    /** Server pepper: digests become HMAC-SHA256 keyed with it. Optional; never logged. */
+    pepper?: string | undefined
+    /** Shortest expiry a token may be created with, in days (1–365). Default 1. */
+    minDays: number
+    /** Longest expiry, in days (1–365). Default 30. */
+    maxDays: number
+    /** Expiry when the request names none; within min–max. Default 30 (capped by maxDays). */
+    defaultDays: number
+    /** Scopes of a token whose request names none. Default none. */
+    defaultScopes: readonly string[]
+    /** How long a rotated token's old secret keeps working when the request names none. Default 3600. */
+    rotationGraceSeconds: number
+    /** Longest grace period a rotation may ask for. Default 7 days. */
+    maxRotationGraceSeconds: number
+  }
+  /** Application scopes (`resource:action`) and the roles that may grant them. */
+  scopes: Readonly<Record<string, ScopeDefinition>>
+  /** Roles besides the built-in `admin` and `user`. */
+  roles: readonly string[]
+  rateLimits: {
+    /** `POST /v1/auth/tokens`: per client IP and per email. Default 5 per 15 minutes each. */
+    createToken: { perIp: RateLimitRule; perEmail: RateLimitRule }
+  }
+  /**
+   * Proxies whose `X-Forwarded-For` is believed: a list of IPs or CIDRs, or `false` (default):
+   * the client IP is the socket's peer address.
+   */
+  trustProxy: false | readonly string[]
+  /** Largest request body, in bytes. Default 16384. */
+  bodyLimit: number
+  /** The API-token verification cache. */
+  cache: {
+    /** How long a verified token is trusted without asking the store, in ms. Default 5000. */
+    ttlMs: number
+    /** Most tokens kept. Default 10000. */
+    maxEntries: number
+  }
+  /** How often batched last-used times are written, in ms. Default 10000. */
+  lastUsedFlushMs: number
+  /** `realm` of `WWW-Authenticate` challenges. Default `keygate`. */
+  realm: string
+  /** pino level, or `silent`. Default `info`. */
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
+}
+
+type DeepPartial<T> = {
+  [K in keyof T]?: T[K] extends readonly unknown[]
+    ? T[K]
+    : T[K] extends Record<string, unknown>
+      ? DeepPartial<T[K]>
+      : T[K]
+}
+
+/** What {@link resolveConfig} accepts: any subset of {@link ServerConfig}. */
+export type ServerConfigInput = DeepPartial<Omit<ServerConfig, 'rateLimits' | 'scopes'>> & {
+  scopes?: Readonly<Record<string, ScopeDefinition>>
+  rateLimits?: {
+    createToken?: { perIp?: Partial<RateLimitRule>; perEmail?: Partial<RateLimitRule> }
+  }
+}
+
+/** Scopes of the token service itself (SPEC §5). */
+export const BUILTIN_SCOPES = [
+  'tokens:read',
+  'tokens:write',
+  'tokens:manage',
+  'users:manage',
+  'audit:read',
+] as const
+
+/** Roles every deployment has. */
+export const BUILTIN_ROLES = ['admin', 'user'] as const
+
+const SCOPE = /^[a-z][a-z0-9_-]*:[a-z][a-z0-9_.-]*$/
+const ROLE = /^[a-z][a-z0-9_-]{0,31}$/
+const PREFIX = /^[a-z0-9_]{1,16}$/
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
+
+/** The defaults, as documented in the README. */
+export function defaultConfig(): ServerConfig {
+  return {
+    host: '127.0.0.1',
+    port: 4400,
+    database: { url: 'sqlite:./data/keygate.db', schema: undefined, migrate: true },
+    tokens: {
+      prefix: 'kg',
+      pepper: undefined,
+      minDays: 1,
+      maxDays: 30,
+      defaultDays: 30,
+      defaultScopes: [],
+      rotationGraceSeconds: 3600,
+      maxRotationGraceSeconds: 7 * 24 * 3600,
+    },
+    scopes: {},
+    roles: [],
+    rateLimits: {
+      createToken: {
+        perIp: { limit: 5, windowSeconds: 900 },
+        perEmail: { limit: 5, windowSeconds: 900 },
+      },
+    },
+    trustProxy: false,
+    bodyLimit: 16 * 1024,
+    cache: { ttlMs: 5000, maxEntries: 10_000 },
+    lastUsedFlushMs: 10_000,
+    realm: 'keygate',
+    logLevel: 'info',
+  }
+}
+
+function fail(key: string, message: string): never {
+  throw new TypeError(`keygate config: ${key} ${message}`)
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value)
+}
+
+function checkKeys(
+  value: unknown,
+  key: string,
+  allowed: readonly string[],
+): Record<string, unknown> {
+  if (!isRecord(value)) fail(key, 'must be an object')
+  for (const name of Object.keys(value)) {
+    if (!allowed.includes(name)) fail(key === '' ? name : `${key}.${name}`, 'is not a known option')
+  }
+  return value
+}
+
+function int(value: unknown, key: string, min: number, max: number): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    fail(key, `must be an integer between ${min} and ${max}`)
+  }
+  return value
+}
+
+function str(value: unknown, key: string): string {
+  if (typeof value !== 'string' || value === '') fail(key, 'must be a non-empty string')
+  return value
+}
+
+function pick<T>(
+  input: Record<string, unknown>,
+  name: string,
+  fallback: T,
+  check: (v: unknown) => T,
+): T {
+  return input[name] === undefined ? fallback : check(input[name])
+}
+
+function isCIDR(entry: string): boolean {
+  const slash = entry.indexOf('/')
+  const ip = slash === -1 ? entry : entry.slice(0, slash)
+  const family = isIP(ip)
+  if (family === 0) return false
+  if (slash === -1) return true
+  const bits = entry.slice(slash + 1)
+  return /^\d{1,3}$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128)
+}
+
+function rule(value: unknown, key: string, fallback: RateLimitRule): RateLimitRule {
+  const input = checkKeys(value ?? {}, key, ['limit', 'windowSeconds'])
+  return {
+    limit: pick(input, 'limit', fallback.limit, (v) => int(v, `${key}.limit`, 1, 1_000_000)),
+    windowSeconds: pick(input, 'windowSeconds', fallback.windowSeconds, (v) =>
+      int(v, `${key}.windowSeconds`, 1, 7 * 24 * 3600),
+    ),
+  }
+}
+
+function resolveTokens(value: unknown, defaults: ServerConfig['tokens']): ServerConfig['tokens'] {
+  const input = checkKeys(value ?? {}, 'tokens', Object.keys(defaults))
+  const prefix = pick(input, 'prefix', defaults.prefix, (v) => {
+    if (typeof v !== 'string' || !PREFIX.test(v)) fail('tokens.prefix', 'must be 1-16 of [a-z0-9_]')
+    return v
+  })
+  const pepper = pick<string | undefined>(input, 'pepper', undefined, (v) => {
+    const s = str(v, 'tokens.pepper')
+    if (s.length < 16) fail('tokens.pepper', 'must be at least 16 characters')
+    return s
+  })
+  const minDays = pick(input, 'minDays', defaults.minDays, (v) => int(v, 'tokens.minDays', 1, 365))
+  const maxDays = pick(input, 'maxDays', defaults.maxDays, (v) => int(v, 'tokens.maxDays', 1, 365))
+  if (minDays > maxDays) fail('tokens.minDays', 'must not exceed tokens.maxDays')
+  const defaultDays = pick(input, 'defaultDays', Math.min(defaults.defaultDays, maxDays), (v) =>
+    int(v, 'tokens.defaultDays', minDays, maxDays),
+  )
+  const defaultScopes = pick(input, 'defaultScopes', defaults.defaultScopes, (v) => {
+    if (!Array.isArray(v) || v.some((s) => typeof s !== 'string')) {
+      fail('tokens.defaultScopes', 'must be a list of scopes')
+    }
+    return Object.freeze([...(v as string[])])
+  })
+  const maxRotationGraceSeconds = pick(
+    input,
+    'maxRotationGraceSeconds',
+    defaults.maxRotationGraceSeconds,
+    (v) => int(v, 'tokens.maxRotationGraceSeconds', 0, 365 * 24 * 3600),
+  )
+  const rotationGraceSeconds = pick(
+    input,
+    'rotationGraceSeconds',
+    Math.min(defaults.rotationGraceSeconds, maxRotationGraceSeconds),
+    (v) => int(v, 'tokens.rotationGraceSeconds', 0, maxRotationGraceSeconds),
+  )
+  return {
+    prefix,
+    pepper,
+    minDays,
+    maxDays,
+    defaultDays,
+    defaultScopes,
+    rotationGraceSeconds,
+    maxRotationGraceSeconds,
+  }
+}
+
+function resolveScopes(
+  value: unknown,
+  roles: readonly string[],
+): Readonly<Record<string, ScopeDefinition>> {
+  const input = checkKeys(value ?? {}, 'scopes', Object.keys(isRecord(value) ? value : {}))
+  const out: Record<string, ScopeDefinition> = {}
+  for (const [scope, definition] of Object.entries(input)) {
+    const key = `scopes.${scope}`
+    if (!SCOPE.test(scope)) fail(key, 'is not a resource:action scope name')
+    if ((BUILTIN_SCOPES as readonly string[]).includes(scope)) fail(key, 'is a built-in scope')
+    const def = checkKeys(definition, key, ['roles', 'description'])
+    if (
+      !Array.isArray(def.roles) ||
+      def.roles.some((r) => typeof r !== 'string' || !roles.includes(r))
+    ) {
+      fail(`${key}.roles`, `must list known roles (${roles.join(', ')})`)
+    }
+    const entry: ScopeDefinition = { roles: Object.freeze([...(def.roles as string[])]) }
+    if (def.description !== undefined)
+      entry.description = str(def.description, `${key}.description`)
+    out[scope] = Object.freeze(entry)
+  }
+  return Object.freeze(out)
+}
+
+/**
+ * Fills in the defaults and validates a configuration, once, at start.
+ *
+ * @throws TypeError naming the bad key (`keygate config: tokens.maxDays must be …`); unknown keys
+ *   are errors.
+ * @example
+ * ```ts
+ * const config = resolveConfig({ port: 0, database: { url: 'sqlite:/tmp/kg.db' } })
+ * ```
+ */
+export function resolveConfig(input: ServerConfigInput = {}): ServerConfig {
+  const defaults = defaultConfig()
+  const root = checkKeys(input, '', Object.keys(defaults))
+  const host = pick(root, 'host', defaults.host, (v) => str(v, 'host'))
+  const port = pick(root, 'port', defaults.port, (v) => int(v, 'port', 0, 65535))
+
+  const db = checkKeys(root.database ?? {}, 'database', ['url', 'schema', 'migrate'])
+  const url = pick(db, 'url', defaults.database.url, (v) => {
+    const s = str(v, 'database.url')
+    if (!s.startsWith('sqlite:') && !/^postgres(ql)?:\/\//.test(s)) {
+      fail('database.url', 'must be sqlite:<path> or postgres://…')
+    }
+    return s
+  })
+  const schema = pick<string | undefined>(db, 'schema', undefined, (v) => {
+    if (typeof v !== 'string' || !/^[a-z_][a-z0-9_]{0,62}$/.test(v)) {
+      fail('database.schema', 'must be a lower-case SQL identifier')
+    }
+    return v
+  })
+  const migrate = pick(db, 'migrate', defaults.database.migrate, (v) => {
+    if (typeof v !== 'boolean') fail('database.migrate', 'must be a boolean')
+    return v
+  })
+
+  const roles = pick(root, 'roles', defaults.roles, (v) => {
+    if (!Array.isArray(v)) fail('roles', 'must be a list of role names')
+    for (const r of v) {
+      if (typeof r !== 'string' || !ROLE.test(r))
+        fail('roles', `entry ${JSON.stringify(r)} is not a role name`)
+      if ((BUILTIN_ROLES as readonly string[]).includes(r)) fail('roles', `entry ${r} is built in`)
+    }
+    return Object.freeze([...(v as string[])])
+  })
+  const allRoles = [...BUILTIN_ROLES, ...roles]
+  const scopes = resolveScopes(root.scopes, allRoles)
+  const tokens = resolveTokens(root.tokens, defaults.tokens)
+  const known = [...BUILTIN_SCOPES, ...Object.keys(scopes)]
+  for (const scope of tokens.defaultScopes) {
+    if (!known.includes(scope)) fail('tokens.defaultScopes', `names an unknown scope ${scope}`)
+  }
+
+  const limits = checkKeys(root.rateLimits ?? {}, 'rateLimits', ['createToken'])
+  const create = checkKeys(limits.createToken ?? {}, 'rateLimits.createToken', [
+    'perIp',
+    'perEmail',
+  ])
+  const rateLimits = {
+    createToken: {
+      perIp: rule(
+        create.perIp,
+        'rateLimits.createToken.perIp',
+        defaults.rateLimits.createToken.perIp,
+      ),
+      perEmail: rule(
+        create.perEmail,
+        'rateLimits.createToken.perEmail',
+        defaults.rateLimits.createToken.perEmail,
+      ),
+    },
+  }
+
+  const trustProxy = pick<false | readonly string[]>(root, 'trustProxy', false, (v) => {
+    if (v === false) return false
+    if (!Array.isArray(v) || v.length === 0)
+      fail('trustProxy', 'must be false or a non-empty list of IPs/CIDRs')
+    for (const entry of v) {
+      if (typeof entry !== 'string' || !isCIDR(entry)) {
+        fail('trustProxy', `entry ${JSON.stringify(entry)} is not an IP or CIDR`)
+      }
+    }
+    return Object.freeze([...(v as string[])])
+  })
+  const bodyLimit = pick(root, 'bodyLimit', defaults.bodyLimit, (v) =>
+    int(v, 'bodyLimit', 1024, 1024 * 1024),
+  )
+  const cacheInput = checkKeys(root.cache ?? {}, 'cache', ['ttlMs', 'maxEntries'])
+  const cache = {
+    ttlMs: pick(cacheInput, 'ttlMs', defaults.cache.ttlMs, (v) =>
+      int(v, 'cache.ttlMs', 0, 3_600_000),
+    ),
+    maxEntries: pick(cacheInput, 'maxEntries', defaults.cache.maxEntries, (v) =>
+      int(v, 'cache.maxEntries', 0, 10_000_000),
+    ),
+  }
+  const lastUsedFlushMs = pick(root, 'lastUsedFlushMs', defaults.lastUsedFlushMs, (v) =>
+    int(v, 'lastUsedFlushMs', 10, 3_600_000),
+  )
+  const realm = pick(root, 'realm', defaults.realm, (v) => {
+    const s = str(v, 'realm')
+    if (!/^[\x20\x21\x23-\x5b\x5d-\x7e]+$/.test(s))
+      fail('realm', 'must be printable ASCII without " or \\')
+    return s
+  })
+  const logLevel = pick(root, 'logLevel', defaults.logLevel, (v) => {
+    if (typeof v !== 'string' || !(LOG_LEVELS as readonly string[]).includes(v)) {
+      fail('logLevel', `must be one of ${LOG_LEVELS.join(', ')}`)
+    }
+    return v as ServerConfig['logLevel']
+  })
+
+  return {
+    host,
+    port,
+    database: { url, schema, migrate },
+    tokens,
+    scopes,
+    roles,
+    rateLimits,
+    trustProxy,
+    bodyLimit,
+    cache,
+    lastUsedFlushMs,
+    realm,
+    logLevel,
+  }
+}
+
+/**
+ * Reads the `KEYGATE_*` environment variables this release understands (the layered
+ * flags > environment > file loader arrives with the full CLI): `KEYGATE_HOST`, `KEYGATE_PORT`,
+ * `KEYGATE_DATABASE_URL`, `KEYGATE_TOKEN_PREFIX`, `KEYGATE_TOKEN_PEPPER`, `KEYGATE_TRUST_PROXY`
+ * (comma-separated IPs/CIDRs, or `false`), `KEYGATE_BODY_LIMIT`, `KEYGATE_LOG_LEVEL`.
+ *
+ * @throws TypeError naming the variable when a number does not parse.
+ * @example
+ * ```ts
+ * const config = resolveConfig(configFromEnv(process.env))
+ * ```
+ */
+export function configFromEnv(
+  env: Readonly<Record<string, string | undefined>>,
+): ServerConfigInput {
+  const out: ServerConfigInput = {}
+  const number = (name: string): number => {
+    const raw = env[name]!
+    if (!/^\d+$/.test(raw)) throw new TypeError(`keygate config: ${name} must be an integer`)
+    return Number(raw)
+  }
+  if (env.KEYGATE_HOST) out.host = env.KEYGATE_HOST
+  if (env.KEYGATE_PORT) out.port = number('KEYGATE_PORT')
+  if (env.KEYGATE_DATABASE_URL) out.database = { url: env.KEYGATE_DATABASE_URL }
+  if (env.KEYGATE_TOKEN_PREFIX || env.KEYGATE_TOKEN_PEPPER) {
+    out.tokens = {}
+    if (env.KEYGATE_TOKEN_PREFIX) out.tokens.prefix = env.KEYGATE_TOKEN_PREFIX
+    if (env.KEYGATE_TOKEN_PEPPER) out.tokens.pepper = env.KEYGATE_TOKEN_PEPPER
+  }
+  if (env.KEYGATE_TRUST_PROXY) {
+    const raw = env.KEYGATE_TRUST_PROXY.trim()
+    out.trustProxy = raw === 'false' ? false : raw.split(',').map((s) => s.trim())
+  }
+  if (env.KEYGATE_BODY_LIMIT) out.bodyLimit = number('KEYGATE_BODY_LIMIT')
+  if (env.KEYGATE_LOG_LEVEL) out.logLevel = env.KEYGATE_LOG_LEVEL as ServerConfig['logLevel']
+  return out
+}

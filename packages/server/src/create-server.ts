@@ -1,0 +1,193 @@
+import { randomBytes } from 'node:crypto'
+import { describeError } from '@keygate/core'
+import Fastify, { type FastifyInstance } from 'fastify'
+import { registerAuth } from './auth/register-auth.js'
+import { createTokenStrategy } from './auth/create-token-strategy.js'
+import { resolveConfig, type ServerConfig, type ServerConfigInput } from './config.js'
+import type { ServerContext } from './context.js'
+import { coerceQuery } from './lib/coerce-query.js'
+import { ServiceError } from './lib/errors.js'
+import { parseJSONBody } from './lib/parse-json-body.js'
+import { passwords } from './lib/passwords.js'
+import { createScopePolicy } from './lib/scope-policy.js'
+import { toProblem } from './lib/to-problem.js'
+import { formatValidationErrors } from './lib/validation-errors.js'
+import { createMemoryRateLimiter } from './rate-limit/memory-rate-limiter.js'
+import type { RateLimiter } from './rate-limit/rate-limiter.js'
+import { allRoutes } from './routes/index.js'
+import { openStore } from './store/open-store.js'
+import { createLastUsedRecorder } from './store/last-used-recorder.js'
+import type { Store } from './store/types.js'
+
+/** Options of {@link createServer} beyond the configuration: things to share or inspect. */
+export type CreateServerOptions = {
+  /** Use this store instead of opening `config.database`; the caller closes it. */
+  store?: Store
+  /** Default: an in-memory limiter (one instance). */
+  rateLimiter?: RateLimiter
+  /** Where log lines go (pino JSON, one per line). Default stdout. */
+  logStream?: { write(line: string): void }
+}
+
+/** The token service: a Fastify instance plus what it was built with. */
+export type KeygateServer = FastifyInstance & {
+  readonly tokenService: { readonly config: ServerConfig; readonly store: Store }
+}
+
+function requestId(): string {
+  return `req_${randomBytes(8).toString('hex')}`
+}
+
+function ajvOptions() {
+  return {
+    customOptions: {
+      // Strict: an unknown field is an error (never silently dropped), every error is reported,
+      // and a JSON body is never coerced ("30" is not 30). Query strings are coerced per route.
+      removeAdditional: false as const,
+      allErrors: true,
+      coerceTypes: false as const,
+      useDefaults: false,
+    },
+  }
+}
+
+/**
+ * Builds the token service (SPEC §6) on Fastify 5: opens the store (and migrates it unless
+ * `database.migrate` is false), wires the server's own `apiTokens` strategy through
+ * `@keygate/fastify`, and registers every route. `close()` stops accepting requests, flushes the
+ * batched last-used times, and closes the store it opened.
+ *
+ * @throws TypeError naming the bad configuration key.
+ * @example
+ * ```ts
+ * const server = await createServer({ port: 0, database: { url: 'sqlite:./data/keygate.db' } })
+ * await server.listen({ host: server.tokenService.config.host, port: server.tokenService.config.port })
+ * ```
+ */
+export async function createServer(
+  input: ServerConfigInput = {},
+  options: CreateServerOptions = {},
+): Promise<KeygateServer> {
+  const config = resolveConfig(input)
+  const policy = createScopePolicy(config)
+  const store =
+    options.store ?? (await openStore({ url: config.database.url, schema: config.database.schema }))
+  const ownsStore = options.store === undefined
+  try {
+    if (config.database.migrate) await store.migrate()
+    // Computed once, up front, so the first unknown-email login costs what every other does.
+    await passwords.dummyHash()
+  } catch (error) {
+    if (ownsStore) await store.close()
+    throw error
+  }
+  const rateLimiter = options.rateLimiter ?? createMemoryRateLimiter()
+
+  const app = Fastify({
+    logger: {
+      level: config.logLevel,
+      ...(options.logStream === undefined ? {} : { stream: options.logStream }),
+      // Belt and braces: keygate never logs headers, but a credential must not leak if one does.
+      redact: ['req.headers.authorization', 'req.headers.cookie', 'headers.authorization'],
+    },
+    genReqId: requestId,
+    trustProxy: config.trustProxy === false ? false : [...config.trustProxy],
+    bodyLimit: config.bodyLimit,
+    ajv: ajvOptions(),
+    schemaErrorFormatter: formatValidationErrors,
+    onProtoPoisoning: 'error',
+    onConstructorPoisoning: 'error',
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+  })
+
+  const recorder = createLastUsedRecorder({
+    store,
+    flushIntervalMs: config.lastUsedFlushMs,
+    onError: (error) => app.log.warn(describeError(error), 'last-used flush failed; will retry'),
+  })
+  const strategy = createTokenStrategy({
+    config,
+    store,
+    onUse: (tokenId, at) => recorder.record(tokenId, at),
+    logger: app.log,
+  })
+  const ctx: ServerContext = {
+    config,
+    store,
+    policy,
+    rateLimiter,
+    invalidate: (tokenId) => strategy.invalidate(tokenId),
+    now: () => new Date(),
+  }
+
+  app.removeAllContentTypeParsers()
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
+    try {
+      done(null, parseJSONBody(body as string))
+    } catch (error) {
+      done(error as Error, undefined)
+    }
+  })
+  app.addHook('preValidation', (request, _reply, done) => {
+    coerceQuery(request.query, request.routeOptions.schema?.querystring)
+    done()
+  })
+  // Nothing this service answers may be cached: tokens, and metadata about credentials.
+  app.addHook('onSend', async (_request, reply, payload) => {
+    if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store')
+    reply.header('x-request-id', reply.request.id)
+    return payload
+  })
+
+  app.setErrorHandler((error, request, reply) => {
+    const problem = toProblem(error, {
+      realm: config.realm,
+      requestId: request.id,
+      log: request.log,
+    })
+    if (problem.status >= 500) request.log.warn({ code: problem.body.code }, 'request failed')
+    return reply.code(problem.status).headers(problem.headers).send(JSON.stringify(problem.body))
+  })
+
+  const routes = allRoutes(ctx)
+  app.setNotFoundHandler((request) => {
+    const path = request.url.split('?')[0] ?? '/'
+    const allowed = methodsFor(routes, path)
+    if (allowed.length > 0) {
+      throw new ServiceError('method_not_allowed', {
+        detail: `${request.method} is not allowed on this path`,
+        headers: { allow: allowed.join(', ') },
+      })
+    }
+    throw new ServiceError('not_found', { detail: 'Not found' })
+  })
+
+  await registerAuth(app, { strategy, realm: config.realm, logger: app.log })
+  for (const route of routes) app.route(route)
+
+  app.addHook('onClose', async () => {
+    await recorder.close()
+    await rateLimiter.close()
+    if (ownsStore) await store.close()
+  })
+
+  app.decorate('tokenService', Object.freeze({ config, store }))
+  return app as unknown as KeygateServer
+}
+
+function methodsFor(
+  routes: readonly { method: string | string[]; url: string }[],
+  path: string,
+): string[] {
+  const methods = new Set<string>()
+  for (const route of routes) {
+    const pattern = new RegExp(`^${route.url.replace(/:[^/]+/g, '[^/]+')}$`)
+    if (!pattern.test(path)) continue
+    for (const method of [route.method].flat()) {
+      methods.add(method)
+      if (method === 'GET') methods.add('HEAD')
+    }
+  }
+  return [...methods].sort()
+}

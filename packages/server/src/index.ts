@@ -1,0 +1,36 @@
+export { createServer, type CreateServerOptions, type KeygateServer } from './create-server.js'
+export {
+  BUILTIN_ROLES,
+  BUILTIN_SCOPES,
+  configFromEnv,
+  defaultConfig,
+  resolveConfig,
+  type RateLimitRule,
+  type ScopeDefinition,
+  type ServerConfig,
+  type ServerConfigInput,
+} from './config.js'
+export { createUser, type CreateUserOptions } from './services/create-user.js'
+export { bootstrapAdmin } from './services/bootstrap-admin.js'
+export { ServiceError, type FieldError } from './lib/errors.js'
+export {
+  clientKey,
+  createMemoryRateLimiter,
+  rateLimitHeaders,
+  type MemoryRateLimiterOptions,
+  type RateLimitDecision,
+  type RateLimiter,
+  type RateLimitPolicy,
+} from './rate-limit/index.js'
+export { openStore } from './store/index.js'
+export {
+  ConflictError,
+  type APIToken,
+  type OpenStoreOptions,
+  type Page,
+  type PageOptions,
+  type Store,
+  type TokenStore,
+  type User,
+  type UserStore,
+} from './store/types.js'

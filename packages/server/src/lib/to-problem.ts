@@ -1,0 +1,65 @@
+import { AuthError, createProblem, describeError, type ProblemResponse } from '@keygate/core'
+import type { FastifyBaseLogger } from 'fastify'
+import { InvalidCursorError } from '../store/types.js'
+import { ServiceError } from './errors.js'
+
+type FastifyLikeError = Error & { code?: unknown; statusCode?: unknown; validation?: unknown }
+
+/** Fastify's own errors (by code) and the store's cursor error, as the service's problems. */
+function fromFastify(error: FastifyLikeError): ServiceError | undefined {
+  if (error instanceof InvalidCursorError) {
+    return new ServiceError('validation_failed', {
+      detail: 'The query string is invalid',
+      errors: [{ path: '/cursor', message: 'is not a cursor this list issued' }],
+    })
+  }
+  switch (error.code) {
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return new ServiceError('unsupported_media_type', {
+        detail: 'Content-Type must be application/json',
+      })
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return new ServiceError('payload_too_large', { detail: 'The request body is too large' })
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return new ServiceError('validation_failed', {
+        detail: 'The request body is not valid JSON',
+        errors: [{ path: '', message: 'malformed JSON' }],
+      })
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return new ServiceError('validation_failed', {
+        detail: 'Content-Length does not match the body',
+      })
+    case 'FST_ERR_BAD_URL':
+      return new ServiceError('not_found', { detail: 'Not found' })
+  }
+  const status = typeof error.statusCode === 'number' ? error.statusCode : 500
+  // Any other client error Fastify raises is a malformed request; its message stays out.
+  if (status >= 400 && status < 500)
+    return new ServiceError('validation_failed', { detail: 'The request is invalid' })
+  return undefined
+}
+
+/**
+ * Turns anything a route, hook or Fastify threw into the service's problem+json answer, via
+ * core's `createProblem`: keygate codes keep their status and challenge; `errors` and extra
+ * headers ride along; anything unexpected is `500 internal_error` with its class and code logged,
+ * never its message (it might quote a credential) and never a stack in the answer.
+ */
+export function toProblem(
+  error: unknown,
+  options: { realm: string; requestId: string; log: FastifyBaseLogger },
+): ProblemResponse {
+  let known: AuthError | undefined = error instanceof AuthError ? error : undefined
+  if (known === undefined && error instanceof Error) known = fromFastify(error)
+  if (known === undefined) {
+    options.log.error(describeError(error), 'unexpected error')
+  }
+  const problem = createProblem(known ?? error, {
+    realm: options.realm,
+    requestId: options.requestId,
+    errors: known instanceof ServiceError ? known.errors : undefined,
+  })
+  if (known instanceof ServiceError) Object.assign(problem.headers, known.headers)
+  return problem
+}

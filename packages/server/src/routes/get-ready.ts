@@ -1,0 +1,51 @@
+import type { RouteOptions } from 'fastify'
+import { PUBLIC } from '../auth/register-auth.js'
+import type { ServerContext } from '../context.js'
+import { ServiceError } from '../lib/errors.js'
+
+const PING_TIMEOUT_MS = 2000
+
+/**
+ * `GET /ready`: `200 {"status":"ok"}` when the database answers within 2 s, else
+ * `503 auth_unavailable` (problem+json, `Retry-After`): this instance cannot verify tokens.
+ */
+export function getReadyRoute(ctx: ServerContext): RouteOptions {
+  return {
+    method: 'GET',
+    url: '/ready',
+    config: PUBLIC,
+    schema: {
+      response: {
+        200: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['status'],
+          properties: { status: { type: 'string', enum: ['ok'] } },
+        },
+      },
+    },
+    handler: async (request) => {
+      let timer: NodeJS.Timeout | undefined
+      try {
+        await Promise.race([
+          ctx.store.ping(),
+          new Promise((_, reject) => {
+            timer = setTimeout(() => reject(new Error('ping timed out')), PING_TIMEOUT_MS)
+          }),
+        ])
+      } catch (error) {
+        request.log.warn(
+          { err: { type: (error as Error)?.name } },
+          'readiness: database unavailable',
+        )
+        throw new ServiceError('auth_unavailable', {
+          detail: 'The database is not reachable',
+          retryAfterSeconds: 5,
+        })
+      } finally {
+        clearTimeout(timer)
+      }
+      return { status: 'ok' }
+    },
+  }
+}
