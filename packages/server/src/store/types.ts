@@ -52,15 +52,39 @@ export class ConflictError extends Error {
   }
 }
 
+/**
+ * Thrown by a `list*` call given a `cursor` it did not issue (tampered, truncated, from another
+ * list). Answer it as a validation error (400), not a 500.
+ */
+export class InvalidCursorError extends Error {
+  readonly code = 'invalid_cursor'
+  constructor() {
+    super('The cursor is not valid')
+    this.name = 'InvalidCursorError'
+  }
+}
+
 export type UserStore = {
-  create(input: { email: string; passwordHash: string | null; role: string; slug?: string | null; id?: string }): Promise<User>
+  create(input: {
+    email: string
+    passwordHash: string | null
+    role: string
+    slug?: string | null
+    id?: string
+  }): Promise<User>
   findById(id: string): Promise<User | undefined>
   findByEmail(email: string): Promise<User | undefined>
   list(options?: PageOptions): Promise<Page<User>>
   /** Fields not given are not changed. Returns undefined when the user does not exist. */
-  update(id: string, patch: Partial<Pick<User, 'email' | 'slug' | 'passwordHash' | 'role' | 'disabled'>>): Promise<User | undefined>
+  update(
+    id: string,
+    patch: Partial<Pick<User, 'email' | 'slug' | 'passwordHash' | 'role' | 'disabled'>>,
+  ): Promise<User | undefined>
   /** Idempotent upsert keyed by id (external auth); fields not given are not overwritten. */
-  upsert(id: string, input: { email: string; slug: string; role?: string }): Promise<{ user: User; created: boolean }>
+  upsert(
+    id: string,
+    input: { email: string; slug: string; role?: string },
+  ): Promise<{ user: User; created: boolean }>
   count(): Promise<number>
 }
 
@@ -77,9 +101,13 @@ export type TokenStore = {
   /**
    * Looks a token up by digest: the current digest, or the previous one while its rotation grace
    * period lasts (`graceUntil > now`). Returns the token and its owner, revoked/expired included
-   * (the caller decides).
+   * (the caller decides). `graceUntil` is set only when `digest` matched the previous secret of
+   * a rotated token: when that secret stops working.
    */
-  findByDigest(digest: string, now: Date): Promise<{ token: APIToken; user: User } | undefined>
+  findByDigest(
+    digest: string,
+    now: Date,
+  ): Promise<{ token: APIToken; user: User; graceUntil?: Date } | undefined>
   findById(id: string): Promise<APIToken | undefined>
   listByUser(userId: string, options?: PageOptions): Promise<Page<APIToken>>
   listAll(options?: PageOptions): Promise<Page<APIToken>>
@@ -91,7 +119,10 @@ export type TokenStore = {
    * Replaces the digest and hint; the old digest stays valid until `graceUntil` (already capped
    * by the caller at the token's expiry). Undefined when the token does not exist or is revoked.
    */
-  rotate(id: string, input: { digest: string; hint: string; graceUntil: Date }): Promise<APIToken | undefined>
+  rotate(
+    id: string,
+    input: { digest: string; hint: string; graceUntil: Date },
+  ): Promise<APIToken | undefined>
   /** Batched last-used writes: one statement per batch, never one per request. */
   touchLastUsed(entries: readonly { id: string; at: Date }[]): Promise<void>
 }

@@ -1,0 +1,22 @@
+export { openStore } from './open-store.js'
+export {
+  createLastUsedRecorder,
+  type LastUsedRecorder,
+  type LastUsedRecorderOptions,
+} from './last-used-recorder.js'
+export {
+  createAPITokenVerifier,
+  type APITokenVerifierOptions,
+} from './create-api-token-verifier.js'
+export {
+  ConflictError,
+  InvalidCursorError,
+  type APIToken,
+  type OpenStoreOptions,
+  type Page,
+  type PageOptions,
+  type Store,
+  type TokenStore,
+  type User,
+  type UserStore,
+} from './types.js'

@@ -1,0 +1,54 @@
+import type { APIToken, User } from '../types.js'
+import type { APITokensTable, Codec, UsersTable } from './database.js'
+
+/** A user row as stored, to the contract's {@link User}. */
+export function toUser(row: UsersTable, codec: Codec): User {
+  return {
+    id: row.id,
+    email: row.email,
+    slug: row.slug,
+    passwordHash: row.password_hash,
+    role: row.role,
+    disabled: codec.readBool(row.disabled),
+    createdAt: codec.readTime(row.created_at),
+    updatedAt: codec.readTime(row.updated_at),
+  }
+}
+
+/** The token columns a caller may see: never `digest` or `previous_digest`. */
+export const TOKEN_COLUMNS = [
+  'id',
+  'user_id',
+  'name',
+  'scopes',
+  'hint',
+  'created_at',
+  'expires_at',
+  'last_used_at',
+  'revoked_at',
+] as const
+
+export type TokenRow = Pick<APITokensTable, (typeof TOKEN_COLUMNS)[number]>
+
+/** A token row to the contract's {@link APIToken}. */
+export function toAPIToken(row: TokenRow, codec: Codec): APIToken {
+  return {
+    id: row.id,
+    userId: row.user_id,
+    name: row.name,
+    scopes: codec.readScopes(row.scopes),
+    hint: row.hint,
+    createdAt: codec.readTime(row.created_at),
+    expiresAt: codec.readTime(row.expires_at),
+    lastUsedAt: row.last_used_at === null ? null : codec.readTime(row.last_used_at),
+    revokedAt: row.revoked_at === null ? null : codec.readTime(row.revoked_at),
+  }
+}
+
+export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
+export const TOKEN_ID = /^tok_[0-9A-Za-z]{1,64}$/
+
+/** Trimmed and lower-cased, as the contract stores emails. */
+export function normaliseEmail(email: string): string {
+  return email.trim().toLowerCase()
+}

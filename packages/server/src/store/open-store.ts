@@ -1,0 +1,162 @@
+import { mkdirSync } from 'node:fs'
+import { dirname, resolve } from 'node:path'
+import BetterSqlite3 from 'better-sqlite3'
+import { Kysely, Migrator, PostgresDialect, sql, SqliteDialect } from 'kysely'
+import pg from 'pg'
+import { createTokenStore } from './lib/create-token-store.js'
+import { createUserStore } from './lib/create-user-store.js'
+import { postgresCodec, sqliteCodec, type Codec, type Database, type DB } from './lib/database.js'
+import { migrationProvider } from './migrations/index.js'
+import type { OpenStoreOptions, Store } from './types.js'
+
+const SCHEMA = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/
+// First half of the two-key advisory lock ("kg"); the second is hashtext(schema).
+const LOCK_CLASS = 0x6b67
+const BUSY_TIMEOUT_MS = 5000
+
+type Opened = {
+  db: DB
+  /** The database as queries see it: `withSchema(schema)` on PostgreSQL when a schema is set. */
+  scoped: DB
+  codec: Codec
+  migrate(): Promise<string[]>
+}
+
+/** `sqlite:<path>`, `sqlite:///abs/path` or `sqlite::memory:` to a better-sqlite3 filename. */
+function sqlitePath(url: string): string {
+  let path = url.slice('sqlite:'.length)
+  if (path.startsWith('//')) path = path.slice(2)
+  if (path === '')
+    throw new TypeError('openStore(): url "sqlite:" needs a path, e.g. sqlite:./data/keygate.db')
+  return path
+}
+
+function openSqlite(url: string): Opened {
+  const path = sqlitePath(url)
+  const memory = path === ':memory:'
+  if (!memory) mkdirSync(dirname(resolve(path)), { recursive: true })
+  const database = new BetterSqlite3(memory ? ':memory:' : path)
+  try {
+    // WAL: readers never block the writer; NORMAL is durable across crashes of the process in
+    // WAL mode. busy_timeout: wait for another process's write lock instead of failing at once.
+    if (!memory) database.pragma('journal_mode = WAL')
+    database.pragma('synchronous = NORMAL')
+    database.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`)
+    database.pragma('foreign_keys = ON')
+  } catch (error) {
+    database.close()
+    throw error
+  }
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) })
+  return {
+    db,
+    scoped: db,
+    codec: sqliteCodec,
+    async migrate() {
+      // One connection per process (Kysely serialises it); SQLite's own write lock, with
+      // busy_timeout, serialises processes.
+      return runMigrator(new Migrator({ db, provider: migrationProvider('sqlite') }))
+    },
+  }
+}
+
+function openPostgres(url: string, schema: string | undefined): Opened {
+  if (schema !== undefined && (typeof schema !== 'string' || !SCHEMA.test(schema))) {
+    throw new TypeError(
+      'openStore(): schema must be a plain PostgreSQL identifier ([A-Za-z_][A-Za-z0-9_]*)',
+    )
+  }
+  const pool = new pg.Pool({ connectionString: url })
+  // An idle client's error (server restart, network) must not crash the process: the next
+  // query fails and is reported where it runs.
+  pool.on('error', () => {})
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) })
+  const scoped = schema === undefined ? db : db.withSchema(schema)
+  return {
+    db,
+    scoped,
+    codec: postgresCodec,
+    async migrate() {
+      // A session advisory lock held on one connection for the whole run: concurrent starts
+      // wait for each other, and the schema is created under it too (CREATE SCHEMA IF NOT EXISTS
+      // is not safe under concurrency on its own).
+      return db.connection().execute(async (conn) => {
+        await sql`select pg_advisory_lock(${LOCK_CLASS}::int, hashtext(${schema ?? 'public'}))`.execute(
+          conn,
+        )
+        try {
+          if (schema !== undefined)
+            await sql`create schema if not exists ${sql.id(schema)}`.execute(conn)
+          return await runMigrator(
+            new Migrator({
+              db: scoped,
+              provider: migrationProvider('postgres'),
+              ...(schema === undefined ? {} : { migrationTableSchema: schema }),
+            }),
+          )
+        } finally {
+          await sql`select pg_advisory_unlock(${LOCK_CLASS}::int, hashtext(${schema ?? 'public'}))`.execute(
+            conn,
+          )
+        }
+      })
+    },
+  }
+}
+
+async function runMigrator(migrator: Migrator): Promise<string[]> {
+  const { error, results = [] } = await migrator.migrateToLatest()
+  if (error !== undefined) {
+    const failed = results.find((r) => r.status === 'Error')?.migrationName
+    throw new Error(`openStore(): migration ${failed ?? '(setup)'} failed`, { cause: error })
+  }
+  return results.filter((r) => r.status === 'Success').map((r) => r.migrationName)
+}
+
+/**
+ * Opens the token service's store (SPEC §9): SQLite for one machine, PostgreSQL for many. Does
+ * not migrate: call `migrate()` (the server does at start; `keygate migrate` does on demand).
+ *
+ * - `sqlite:<path>` (relative to the working directory; the parent directory is created),
+ *   `sqlite:///absolute/path`, `sqlite::memory:`. WAL mode, `busy_timeout` 5 s, foreign keys on.
+ * - `postgres://…` / `postgresql://…` (a `pg` pool). `schema` puts every table, and the migration
+ *   bookkeeping, in that schema (created by `migrate()` when missing). Ignored for SQLite.
+ *
+ * @throws TypeError for an unsupported URL or a bad schema name.
+ * @example
+ * ```ts
+ * const store = await openStore({ url: process.env.KEYGATE_DATABASE_URL ?? 'sqlite:./data/keygate.db' })
+ * await store.migrate()
+ * const user = await store.users.findByEmail('ada@example.com')
+ * ```
+ */
+export async function openStore(options: OpenStoreOptions): Promise<Store> {
+  if (options === null || typeof options !== 'object' || typeof options.url !== 'string') {
+    throw new TypeError('openStore(): url is required')
+  }
+  const { url } = options
+  let opened: Opened
+  if (url.startsWith('sqlite:')) opened = openSqlite(url)
+  else if (url.startsWith('postgres://') || url.startsWith('postgresql://')) {
+    opened = openPostgres(url, options.schema)
+  } else {
+    throw new TypeError('openStore(): url must start with sqlite: or postgres://')
+  }
+  const { db, scoped, codec } = opened
+  let closed: Promise<void> | undefined
+  return Promise.resolve({
+    dialect: codec.dialect,
+    users: createUserStore(scoped, codec),
+    tokens: createTokenStore(scoped, codec),
+    async migrate() {
+      return { applied: await opened.migrate() }
+    },
+    async ping() {
+      await sql`select 1`.execute(db)
+    },
+    close() {
+      closed ??= db.destroy()
+      return closed
+    },
+  })
+}
