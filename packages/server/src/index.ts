@@ -22,9 +22,17 @@ export {
   type RateLimiter,
   type RateLimitPolicy,
 } from './rate-limit/index.js'
-export { openStore } from './store/index.js'
+export {
+  createAPITokenVerifier,
+  createLastUsedRecorder,
+  openStore,
+  type APITokenVerifierOptions,
+  type LastUsedRecorder,
+  type LastUsedRecorderOptions,
+} from './store/index.js'
 export {
   ConflictError,
+  InvalidCursorError,
   type APIToken,
   type OpenStoreOptions,
   type Page,
