@@ -1,5 +1,6 @@
 import {
   createAuthenticator,
+  type AuthResult,
   type Authenticator,
   type AuthenticatorOptions,
   type Principal,
@@ -9,7 +10,7 @@ import type {
   FastifyPluginCallback,
   FastifyReply,
   FastifyRequest,
-  onRequestAsyncHookHandler,
+  onRequestHookHandler,
 } from 'fastify'
 import fp from 'fastify-plugin'
 import { KeygateError } from './keygate-error.js'
@@ -116,12 +117,25 @@ function setup(fastify: FastifyInstance, options: KeygateFastifyOptions): void {
     clientIp: options.clientIp ?? ((request) => request.ip),
   }
 
-  const onRequest: onRequestAsyncHookHandler = async function keygateOnRequest(request, reply) {
+  // Callback style, not async: when the core answers synchronously (a fresh cache) the request
+  // goes on in the same tick, without a promise per request.
+  const onRequest: onRequestHookHandler = function keygateOnRequest(request, reply, done) {
     const config = request.routeOptions.config?.keygate
     // Public by route: the router chose this handler, so no look-alike path gets here.
-    if (config === false) return
-    const result = await check(gate, request, routeScopes(request))
-    if (!result.ok) return sendProblem(gate, request, reply, result.error)
+    if (config === false) return done()
+    const finish = (result: AuthResult): void => {
+      // A hook that answers does not call done() (Fastify's hook contract).
+      if (result.ok) done()
+      else sendProblem(gate, request, reply, result.error)
+    }
+    let result: AuthResult | Promise<AuthResult>
+    try {
+      result = check(gate, request, routeScopes(request))
+    } catch (error) {
+      return done(error as Error)
+    }
+    if (result instanceof Promise) result.then(finish, done)
+    else finish(result)
   }
 
   const verifyKeygate: VerifyKeygate = async (request, reply) => {

@@ -47,23 +47,43 @@ function toAuthRequest(gate: Gate, request: FastifyRequest): AuthRequest {
 
 /**
  * Authenticates the request once (later calls reuse the result), attaches the principal, then
- * checks `scopes` when there are any.
+ * checks `scopes` when there are any. Synchronous when the core answers synchronously.
  */
-export async function check(
+export function check(
   gate: Gate,
   request: FastifyRequest,
   scopes: readonly string[],
-): Promise<AuthResult> {
+): AuthResult | Promise<AuthResult> {
   const tagged = request as Tagged
-  let authenticated = tagged[kAuthenticated]
+  const authenticated = tagged[kAuthenticated]
   // Another gate's result never vouches for this one.
-  if (authenticated?.gate !== gate) {
-    const authRequest = toAuthRequest(gate, request)
-    const result = await gate.authenticator.authenticate(authRequest)
-    authenticated = { gate, request: authRequest, result }
-    tagged[kAuthenticated] = authenticated
-    request.auth = result.ok ? result.principal : undefined
+  if (authenticated?.gate === gate) return authorize(gate, authenticated, scopes)
+  const authRequest = toAuthRequest(gate, request)
+  const result = gate.authenticator.authenticate(authRequest)
+  if (result instanceof Promise) {
+    return result.then((settled) => remember(gate, tagged, authRequest, settled, scopes))
   }
+  return remember(gate, tagged, authRequest, result, scopes)
+}
+
+function remember(
+  gate: Gate,
+  request: Tagged,
+  authRequest: AuthRequest,
+  result: AuthResult,
+  scopes: readonly string[],
+): AuthResult {
+  const authenticated = { gate, request: authRequest, result }
+  request[kAuthenticated] = authenticated
+  request.auth = result.ok ? result.principal : undefined
+  return authorize(gate, authenticated, scopes)
+}
+
+function authorize(
+  gate: Gate,
+  authenticated: Authenticated,
+  scopes: readonly string[],
+): AuthResult {
   if (scopes.length === 0) return authenticated.result
   return gate.authenticator.authorize(authenticated.result, scopes, authenticated.request)
 }
