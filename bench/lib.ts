@@ -6,14 +6,28 @@ import autocannon from 'autocannon'
 export type Measurement = { rps: number; p50: number; p99: number; errors: number; non2xx: number }
 
 /** Starts a bench server in its own process (so the load generator does not share its event loop). */
-export async function startServer(file: string, args: string[], env: Record<string, string> = {}): Promise<{ url: string; child: ChildProcess }> {
-  const child = spawn(process.execPath, ['--conditions=@keygate/source', '--import', 'tsx', fileURLToPath(new URL(file, import.meta.url)), ...args], {
-    env: { ...process.env, NODE_ENV: 'production', ...env },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  })
+export async function startServer(
+  file: string,
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<{ url: string; child: ChildProcess }> {
+  const child = spawn(
+    process.execPath,
+    [
+      '--conditions=@keygate/source',
+      '--import',
+      'tsx',
+      fileURLToPath(new URL(file, import.meta.url)),
+      ...args,
+    ],
+    {
+      env: { ...process.env, NODE_ENV: 'production', ...env },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  )
   const url = await new Promise<string>((resolve, reject) => {
     let out = ''
-    child.stdout!.on('data', (chunk: Buffer) => {
+    child.stdout.on('data', (chunk: Buffer) => {
       out += chunk.toString()
       const match = /^listening (http:\/\/\S+)$/m.exec(out)
       if (match) resolve(match[1]!)
@@ -32,8 +46,18 @@ export async function stopServer(child: ChildProcess): Promise<void> {
 }
 
 /** One autocannon run on loopback. */
-export async function measure(url: string, headers: Record<string, string>, options: { duration: number; connections: number }): Promise<Measurement> {
-  const result = await autocannon({ url, headers, duration: options.duration, connections: options.connections, pipelining: 1 })
+export async function measure(
+  url: string,
+  headers: Record<string, string>,
+  options: { duration: number; connections: number },
+): Promise<Measurement> {
+  const result = await autocannon({
+    url,
+    headers,
+    duration: options.duration,
+    connections: options.connections,
+    pipelining: 1,
+  })
   return {
     rps: result.requests.average,
     p50: result.latency.p50,
@@ -68,5 +92,11 @@ export function parseArgs(argv: string[]): Record<string, string> {
 
 export function table(rows: string[][]): string {
   const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)))
-  return rows.map((r) => r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  ')).join('\n')
+  return rows
+    .map((r) =>
+      r
+        .map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!)))
+        .join('  '),
+    )
+    .join('\n')
 }

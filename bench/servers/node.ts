@@ -9,7 +9,9 @@ const hello: RequestListener = (_req, res) => {
 }
 let handler: RequestListener = hello
 if (variant === 'keygate') {
-  const authenticator = createAuthenticator({ strategies: [serviceToken({ source: staticSecrets([SECRET]) })] })
+  const authenticator = createAuthenticator({
+    strategies: [serviceToken({ source: staticSecrets([SECRET]) })],
+  })
   handler = createNodeAuth({ authenticator }).protect(hello)
 } else if (variant !== 'none') {
   console.error('node: no peer')

@@ -48,7 +48,9 @@ export function createApp(options: AppOptions = {}): Server {
 /** Starts the server; resolves with its URL. */
 export async function start(options: AppOptions & { port?: number; host?: string } = {}) {
   const server = createApp(options)
-  await new Promise<void>((resolve) => server.listen(options.port ?? 3000, options.host ?? '127.0.0.1', resolve))
+  await new Promise<void>((resolve) =>
+    server.listen(options.port ?? 3000, options.host ?? '127.0.0.1', resolve),
+  )
   const { address, port } = server.address() as AddressInfo
   return { server, url: `http://${address}:${port}` }
 }

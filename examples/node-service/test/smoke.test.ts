@@ -21,7 +21,11 @@ describe('examples/node-service', () => {
     expect(ok.status).toBe(200)
     expect(await ok.json()).toMatchObject({ items: [{ id: 1 }, { id: 2 }] })
     const who = await fetch(`${url}/v1/whoami`, { headers: { 'x-service-token': SECRET } })
-    expect(await who.json()).toMatchObject({ kind: 'service', subject: 'gateway', via: 'service-token' })
+    expect(await who.json()).toMatchObject({
+      kind: 'service',
+      subject: 'gateway',
+      via: 'service-token',
+    })
   })
 
   it('answers 503 auth_not_configured when the secret is unset', async () => {
@@ -34,11 +38,15 @@ describe('examples/node-service', () => {
 
   it('runs as a process with npm start', async () => {
     const cwd = fileURLToPath(new URL('..', import.meta.url))
-    const child = spawn(process.execPath, ['--conditions=@keygate/source', '--import', 'tsx', 'src/server.ts'], {
-      cwd,
-      env: { ...process.env, PORT: '0', KEYGATE_SERVICE_TOKEN: SECRET },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    })
+    const child = spawn(
+      process.execPath,
+      ['--conditions=@keygate/source', '--import', 'tsx', 'src/server.ts'],
+      {
+        cwd,
+        env: { ...process.env, PORT: '0', KEYGATE_SERVICE_TOKEN: SECRET },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    )
     try {
       const url = await new Promise<string>((resolve, reject) => {
         let out = ''

@@ -36,10 +36,15 @@ export function rawRequest(
       try {
         resolve(parse(Buffer.concat(chunks)))
       } catch (error) {
-        reject(error as Error)
+        reject(error)
       }
     })
-    const head = [`${method} ${path} HTTP/1.1`, `Host: ${url.host}`, 'Connection: close', ...headerLines]
+    const head = [
+      `${method} ${path} HTTP/1.1`,
+      `Host: ${url.host}`,
+      'Connection: close',
+      ...headerLines,
+    ]
     socket.end(Buffer.from(`${head.join('\r\n')}\r\n\r\n`, 'latin1'))
   })
 }

@@ -39,7 +39,15 @@ export type AdapterConformanceOptions = {
 }
 
 const REALM = 'conformance'
-const PATH_BYPASSES = ['/health/../x', '/HEALTH', '/health%2F..%2Fx', '//health/../x', '/health/', '/%68ealth', '/health/.']
+const PATH_BYPASSES = [
+  '/health/../x',
+  '/HEALTH',
+  '/health%2F..%2Fx',
+  '//health/../x',
+  '/health/',
+  '/%68ealth',
+  '/health/.',
+]
 
 function secret(): string {
   return randomBytes(32).toString('base64url')
@@ -68,7 +76,10 @@ export function runAdapterConformance(options: AdapterConformanceOptions): void 
   }
   const apps: ConformanceApp[] = []
 
-  async function start(auth: Partial<AuthenticatorOptions> & Pick<AuthenticatorOptions, 'strategies'>, decisions?: AuthDecision[]) {
+  async function start(
+    auth: Partial<AuthenticatorOptions> & Pick<AuthenticatorOptions, 'strategies'>,
+    decisions?: AuthDecision[],
+  ) {
     const errors: unknown[] = []
     const app = await options.start({
       auth: {
@@ -84,12 +95,20 @@ export function runAdapterConformance(options: AdapterConformanceOptions): void 
       onAppError: (error) => errors.push(error),
     })
     apps.push(app)
-    const request = async (method: string, path: string, lines: readonly string[] = []): Promise<RawResponse> => {
+    const request = async (
+      method: string,
+      path: string,
+      lines: readonly string[] = [],
+    ): Promise<RawResponse> => {
       const res = await rawRequest(app.url, method, path, lines)
       seen.push(JSON.stringify(res.headers) + res.body)
       return res
     }
-    return { app, errors, get: (path: string, lines: readonly string[] = []) => request('GET', path, lines) }
+    return {
+      app,
+      errors,
+      get: (path: string, lines: readonly string[] = []) => request('GET', path, lines),
+    }
   }
 
   function mutableSource(initial: string[]): SecretSource & { values: string[] } {
@@ -105,7 +124,11 @@ export function runAdapterConformance(options: AdapterConformanceOptions): void 
     expect(res.status, `${code}: ${res.body}`).toBe(status)
     expect(res.headers['content-type']).toMatch(/^application\/problem\+json/)
     const body = res.json() as Record<string, unknown>
-    expect(body).toMatchObject({ status, code, type: expect.stringMatching(new RegExp(`#${code}$`)) })
+    expect(body).toMatchObject({
+      status,
+      code,
+      type: expect.stringMatching(new RegExp(`#${code}$`)),
+    })
     expect(typeof body.title).toBe('string')
     expect(typeof body.detail).toBe('string')
     expect(typeof body.request_id).toBe('string')
@@ -114,7 +137,8 @@ export function runAdapterConformance(options: AdapterConformanceOptions): void 
     return body
   }
 
-  const principalOf = (res: RawResponse) => (res.json() as { principal: Record<string, unknown> | null }).principal
+  const principalOf = (res: RawResponse) =>
+    (res.json() as { principal: Record<string, unknown> | null }).principal
 
   describe(`keygate adapter conformance: ${options.name}`, () => {
     afterAll(async () => {
@@ -159,7 +183,12 @@ export function runAdapterConformance(options: AdapterConformanceOptions): void 
       it('accepts the right secret and attaches the principal', async () => {
         const res = await ctx.get('/private', [`Authorization: Bearer ${A}`])
         expect(res.status).toBe(200)
-        expect(principalOf(res)).toMatchObject({ kind: 'service', subject: 'gateway', via: 'service-token', scopes: ['things:read'] })
+        expect(principalOf(res)).toMatchObject({
+          kind: 'service',
+          subject: 'gateway',
+          via: 'service-token',
+          scopes: ['things:read'],
+        })
       })
 
       it('matches the scheme case-insensitively and allows 1*SP', async () => {
@@ -169,7 +198,16 @@ export function runAdapterConformance(options: AdapterConformanceOptions): void 
       })
 
       it('answers malformed credentials 400 invalid_request with the error in the challenge', async () => {
-        const cases = ['Bearer', 'Bearer ', `Bearer ${A} extra`, `Bearer\t${A}`, 'Bearer abc$%^', 'Bearer a=b', 'Bearer abc,def', '']
+        const cases = [
+          'Bearer',
+          'Bearer ',
+          `Bearer ${A} extra`,
+          `Bearer\t${A}`,
+          'Bearer abc$%^',
+          'Bearer a=b',
+          'Bearer abc,def',
+          '',
+        ]
         for (const value of cases) {
           const res = await ctx.get('/private', [`Authorization: ${value}`])
           expectProblem(res, 400, 'invalid_request')
@@ -185,12 +223,18 @@ export function runAdapterConformance(options: AdapterConformanceOptions): void 
       })
 
       it('rejects duplicate Authorization lines, even when both are valid', async () => {
-        const res = await ctx.get('/private', [`Authorization: Bearer ${A}`, `Authorization: Bearer ${A}`])
+        const res = await ctx.get('/private', [
+          `Authorization: Bearer ${A}`,
+          `Authorization: Bearer ${A}`,
+        ])
         expectProblem(res, 400, 'invalid_request')
       })
 
       it('rejects Authorization plus the custom header', async () => {
-        const res = await ctx.get('/private', [`Authorization: Bearer ${A}`, `X-Service-Token: ${A}`])
+        const res = await ctx.get('/private', [
+          `Authorization: Bearer ${A}`,
+          `X-Service-Token: ${A}`,
+        ])
         expectProblem(res, 400, 'invalid_request')
       })
 
@@ -206,8 +250,16 @@ export function runAdapterConformance(options: AdapterConformanceOptions): void 
       })
 
       it('rejects oversize values before any work', async () => {
-        expectProblem(await ctx.get('/private', [`Authorization: Bearer ${'a'.repeat(5000)}`]), 400, 'invalid_request')
-        expectProblem(await ctx.get('/private', [`X-Service-Token: ${'a'.repeat(5000)}`]), 400, 'invalid_request')
+        expectProblem(
+          await ctx.get('/private', [`Authorization: Bearer ${'a'.repeat(5000)}`]),
+          400,
+          'invalid_request',
+        )
+        expectProblem(
+          await ctx.get('/private', [`X-Service-Token: ${'a'.repeat(5000)}`]),
+          400,
+          'invalid_request',
+        )
       })
 
       it('answers a wrong secret 401 invalid_token, whatever its length', async () => {
@@ -215,7 +267,11 @@ export function runAdapterConformance(options: AdapterConformanceOptions): void 
           const res = await ctx.get('/private', [`Authorization: Bearer ${wrong}`])
           expectProblem(res, 401, 'invalid_token')
           expect(res.headers['www-authenticate']).toContain('error="invalid_token"')
-          expectProblem(await ctx.get('/private', [`X-Service-Token: ${wrong}`]), 401, 'invalid_token')
+          expectProblem(
+            await ctx.get('/private', [`X-Service-Token: ${wrong}`]),
+            401,
+            'invalid_token',
+          )
         }
       })
 
@@ -224,7 +280,11 @@ export function runAdapterConformance(options: AdapterConformanceOptions): void 
         expect((await ctx.get('/private', [`Authorization: Bearer ${A}`])).status).toBe(200)
         expect((await ctx.get('/private', [`Authorization: Bearer ${B}`])).status).toBe(200)
         source.values = [B]
-        expectProblem(await ctx.get('/private', [`Authorization: Bearer ${A}`]), 401, 'invalid_token')
+        expectProblem(
+          await ctx.get('/private', [`Authorization: Bearer ${A}`]),
+          401,
+          'invalid_token',
+        )
         expect((await ctx.get('/private', [`Authorization: Bearer ${B}`])).status).toBe(200)
         source.values = [A]
       })
@@ -257,7 +317,10 @@ export function runAdapterConformance(options: AdapterConformanceOptions): void 
     describe('a secret source that fails', () => {
       let ctx: Awaited<ReturnType<typeof start>>
       beforeAll(async () => {
-        const failing: SecretSource = { name: 'failing', load: () => Promise.reject(new Error(`vault said no: ${A}`)) }
+        const failing: SecretSource = {
+          name: 'failing',
+          load: () => Promise.reject(new Error(`vault said no: ${A}`)),
+        }
         ctx = await start({ strategies: [serviceToken({ source: failing })] })
       })
 
@@ -276,7 +339,10 @@ export function runAdapterConformance(options: AdapterConformanceOptions): void 
       const decisions: AuthDecision[] = []
       let ctx: Awaited<ReturnType<typeof start>>
       beforeAll(async () => {
-        ctx = await start({ mode: 'shadow', strategies: [serviceToken({ source: staticSecrets([A]) })] }, decisions)
+        ctx = await start(
+          { mode: 'shadow', strategies: [serviceToken({ source: staticSecrets([A]) })] },
+          decisions,
+        )
       })
 
       it('lets every request through and reports what would be denied', async () => {
@@ -294,23 +360,38 @@ export function runAdapterConformance(options: AdapterConformanceOptions): void 
           ['allow', undefined],
           ['shadow-deny', 'insufficient_scope'],
         ])
-        expect(decisions[0]).toMatchObject({ method: 'GET', path: '/private', strategy: 'service-token' })
+        expect(decisions[0]).toMatchObject({
+          method: 'GET',
+          path: '/private',
+          strategy: 'service-token',
+        })
         expect(typeof decisions[0]!.clientIp).toBe('string')
       })
     })
 
     describe('whenUnset', () => {
       it('deny (default): 503 auth_not_configured', async () => {
-        const ctx = await start({ strategies: [serviceToken({ source: env('KEYGATE_UNSET_FOR_TEST', { env: {} }) })] })
+        const ctx = await start({
+          strategies: [serviceToken({ source: env('KEYGATE_UNSET_FOR_TEST', { env: {} }) })],
+        })
         expectProblem(await ctx.get('/private'), 503, 'auth_not_configured')
-        expectProblem(await ctx.get('/private', [`Authorization: Bearer ${A}`]), 503, 'auth_not_configured')
+        expectProblem(
+          await ctx.get('/private', [`Authorization: Bearer ${A}`]),
+          503,
+          'auth_not_configured',
+        )
         expect((await ctx.get('/health')).status).toBe(200)
       })
 
       it('open: requests pass unauthenticated and are reported', async () => {
         const decisions: AuthDecision[] = []
         const ctx = await start(
-          { whenUnset: 'open', strategies: [serviceToken({ source: { name: 'empty', load: () => Promise.resolve([]) } })] },
+          {
+            whenUnset: 'open',
+            strategies: [
+              serviceToken({ source: { name: 'empty', load: () => Promise.resolve([]) } }),
+            ],
+          },
           decisions,
         )
         const res = await ctx.get('/private')
@@ -322,7 +403,9 @@ export function runAdapterConformance(options: AdapterConformanceOptions): void 
       it('dev mode: requests pass as "dev"', async () => {
         const ctx = await start({
           env: { KEYGATE_DEV_MODE: 'true' },
-          strategies: [serviceToken({ source: { name: 'empty', load: () => Promise.resolve([]) } })],
+          strategies: [
+            serviceToken({ source: { name: 'empty', load: () => Promise.resolve([]) } }),
+          ],
         })
         const res = await ctx.get('/private')
         expect(res.status).toBe(200)
@@ -334,7 +417,9 @@ export function runAdapterConformance(options: AdapterConformanceOptions): void 
           (async () =>
             start({
               env: { KEYGATE_DEV_MODE: 'true', NODE_ENV: 'production' },
-              strategies: [serviceToken({ source: { name: 'empty', load: () => Promise.resolve([]) } })],
+              strategies: [
+                serviceToken({ source: { name: 'empty', load: () => Promise.resolve([]) } }),
+              ],
             }))(),
         ).rejects.toThrow(/devMode is refused/)
       })
