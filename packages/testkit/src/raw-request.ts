@@ -36,7 +36,7 @@ export function rawRequest(
       try {
         resolve(parse(Buffer.concat(chunks)))
       } catch (error) {
-        reject(error)
+        reject(error instanceof Error ? error : new Error(String(error)))
       }
     })
     const head = [
