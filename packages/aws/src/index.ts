@@ -1,0 +1,5 @@
+export {
+  awsSecretsManager,
+  type AWSSecretsManagerOptions,
+  type AWSVersionStage,
+} from './aws-secrets-manager.js'
