@@ -12,6 +12,7 @@ import { passwords } from './lib/passwords.js'
 import { createScopePolicy } from './lib/scope-policy.js'
 import { toProblem } from './lib/to-problem.js'
 import { formatValidationErrors } from './lib/validation-errors.js'
+import { guardStore } from './lib/guard-store.js'
 import { createMemoryRateLimiter } from './rate-limit/memory-rate-limiter.js'
 import type { RateLimiter } from './rate-limit/rate-limiter.js'
 import { allRoutes } from './routes/index.js'
@@ -114,7 +115,7 @@ export async function createServer(
   })
   const ctx: ServerContext = {
     config,
-    store,
+    store: guardStore(store),
     policy,
     rateLimiter,
     invalidate: (tokenId) => strategy.invalidate(tokenId),

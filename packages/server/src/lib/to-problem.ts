@@ -54,6 +54,8 @@ export function toProblem(
   if (known === undefined && error instanceof Error) known = fromFastify(error)
   if (known === undefined) {
     options.log.error(describeError(error), 'unexpected error')
+  } else if (known.code === 'auth_unavailable' && known.cause !== undefined) {
+    options.log.error({ cause: describeError(known.cause) }, 'database unavailable')
   }
   const problem = createProblem(known ?? error, {
     realm: options.realm,

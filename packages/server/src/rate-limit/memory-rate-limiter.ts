@@ -30,7 +30,7 @@ export function createMemoryRateLimiter(options: MemoryRateLimiterOptions = {}):
   if (!Number.isInteger(maxKeys) || maxKeys < 1) {
     throw new TypeError('createMemoryRateLimiter(): maxKeys must be a positive integer')
   }
-  const now = options.now ?? Date.now
+  const now = options.now ?? (() => Date.now())
   const windows = new Map<string, Window>()
 
   function sweep(at: number): void {
