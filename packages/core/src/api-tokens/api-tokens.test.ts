@@ -213,6 +213,24 @@ describe('apiTokens: outcomes', () => {
 })
 
 describe('apiTokens: cache', () => {
+  it('answers a successful hit synchronously, and a refused hit with a rejection', async () => {
+    const { strategy, records } = setup()
+    const { token, record } = await issue(records)
+    const { token: revoked } = await issue(records, { revokedAt: new Date() })
+    expect(strategy.authenticate(bearer(token))).toBeInstanceOf(Promise)
+    await strategy.authenticate(bearer(token))
+    expect(strategy.authenticate(bearer(token))).toMatchObject({ tokenId: record.id })
+    await expect(strategy.authenticate(bearer(revoked))).rejects.toMatchObject({
+      code: 'invalid_token',
+    })
+    const again = strategy.authenticate(bearer(revoked))
+    expect(again).toBeInstanceOf(Promise)
+    await expect(again).rejects.toMatchObject({ message: 'The token has been revoked' })
+    await expect(strategy.authenticate(bearer('kg_short'))).rejects.toMatchObject({
+      message: 'The token is malformed',
+    })
+  })
+
   it('serves a hit without a store call, until the TTL', async () => {
     const { strategy, records, state } = setup({ cache: { ttlMs: 10_000 } })
     const { token } = await issue(records)
@@ -228,7 +246,7 @@ describe('apiTokens: cache', () => {
     const { strategy, records, state } = setup()
     const { token } = await issue(records)
     const results = await Promise.all(
-      Array.from({ length: 50 }, () => strategy.authenticate(bearer(token))),
+      Array.from({ length: 50 }, () => Promise.resolve(strategy.authenticate(bearer(token)))),
     )
     expect(results.every((p) => p !== undefined)).toBe(true)
     expect(state.calls).toBe(1)

@@ -5,6 +5,7 @@ import type { Strategy, StrategyInput } from '../strategy.js'
 import type { APITokenVerifier, VerifiedAPIToken } from './api-token-verifier.js'
 import { digestAPIToken } from './digest-api-token.js'
 import { checkPrefix, DEFAULT_PREFIX } from './lib/format.js'
+import { hexDigestSync } from './lib/node-crypto.js'
 import { VerificationCache } from './lib/verification-cache.js'
 import { parseWithPrefix } from './parse-api-token.js'
 
@@ -40,7 +41,11 @@ export type APITokensOptions = {
 /** The `apiTokens` strategy, with hooks to make a revocation take effect at once. */
 export type APITokensStrategy = Omit<Strategy, 'authenticate'> & {
   readonly prefix: string
-  authenticate(input: StrategyInput): Promise<Principal | undefined>
+  /**
+   * Synchronous for a cache hit that succeeds under Node (the digest is synchronous there); a
+   * promise when the store is asked. A refusal is always a rejection with its `AuthError`.
+   */
+  authenticate(input: StrategyInput): Principal | undefined | Promise<Principal | undefined>
   /** Drops every cached lookup of this token (call it right after revoking or rotating it). */
   invalidate(tokenId: string): void
   /** Drops the whole cache (a user disabled, a bulk revocation, a pepper change). */
@@ -169,6 +174,51 @@ export function apiTokens(options: APITokensOptions): APITokensStrategy {
     return pending
   }
 
+  /** The verdict on a looked-up token: its principal, or the error that refuses it. */
+  function verdict(
+    token: VerifiedAPIToken | undefined,
+    now: number,
+  ): Principal | InvalidTokenError {
+    if (token === undefined) return new InvalidTokenError()
+    if (token.revokedAt !== null)
+      return new InvalidTokenError({ detail: 'The token has been revoked' })
+    if (token.expiresAt.getTime() <= now) {
+      return new InvalidTokenError({ detail: 'The token has expired' })
+    }
+    if (token.graceUntil != null && token.graceUntil.getTime() <= now) {
+      return new InvalidTokenError({ detail: 'The token has been rotated' })
+    }
+    if (token.userDisabled) return new InvalidTokenError({ detail: 'The user is disabled' })
+    if (onUse !== undefined) {
+      try {
+        onUse(token.id, new Date(now))
+      } catch (error) {
+        logger.warn(
+          { tokenId: token.id, ...describeError(error) },
+          'keygate: apiTokens onUse threw',
+        )
+      }
+    }
+    const expiresAt =
+      token.graceUntil != null && token.graceUntil < token.expiresAt
+        ? token.graceUntil
+        : token.expiresAt
+    return Object.freeze({
+      kind: 'user',
+      subject: token.userId,
+      scopes: token.scopes,
+      via: 'api-token',
+      tokenId: token.id,
+      expiresAt: new Date(expiresAt.getTime()),
+    })
+  }
+
+  function settle(token: VerifiedAPIToken | undefined, now: number): Principal {
+    const result = verdict(token, now)
+    if (result instanceof InvalidTokenError) throw result
+    return result
+  }
+
   return {
     name: 'api-token',
     headers: [],
@@ -181,49 +231,28 @@ export function apiTokens(options: APITokensOptions): APITokensStrategy {
       cache?.clear()
       inflight.clear()
     },
-    async authenticate({ credential }) {
+    authenticate({ credential }) {
       if (credential === undefined || credential.kind !== 'bearer') return undefined
       const parsed = parseWithPrefix(credential.token, prefix)
       if (!parsed.ok) {
         if (parsed.reason === 'foreign') return undefined
-        throw new InvalidTokenError({ detail: 'The token is malformed' })
+        // Refusals are rejections, as everywhere in the chain; only success may be synchronous.
+        return Promise.reject(new InvalidTokenError({ detail: 'The token is malformed' }))
       }
-      const digest = await digestAPIToken(credential.token, { pepper })
       const now = Date.now()
-      const token = await lookup(digest, now)
-      if (token === undefined) throw new InvalidTokenError()
-      if (token.revokedAt !== null)
-        throw new InvalidTokenError({ detail: 'The token has been revoked' })
-      if (token.expiresAt.getTime() <= now) {
-        throw new InvalidTokenError({ detail: 'The token has expired' })
+      const digest = hexDigestSync(credential.token, pepper)
+      if (digest === undefined) {
+        return digestAPIToken(credential.token, { pepper })
+          .then((d) => lookup(d, now))
+          .then((token) => settle(token, now))
       }
-      if (token.graceUntil != null && token.graceUntil.getTime() <= now) {
-        throw new InvalidTokenError({ detail: 'The token has been rotated' })
+      // A cache hit answers synchronously: no promise and no extra tick on the hot path.
+      const hit = cache?.get(digest, now)
+      if (hit !== undefined) {
+        const result = verdict(hit.value, now)
+        return result instanceof InvalidTokenError ? Promise.reject(result) : result
       }
-      if (token.userDisabled) throw new InvalidTokenError({ detail: 'The user is disabled' })
-      if (onUse !== undefined) {
-        try {
-          onUse(token.id, new Date(now))
-        } catch (error) {
-          logger.warn(
-            { tokenId: token.id, ...describeError(error) },
-            'keygate: apiTokens onUse threw',
-          )
-        }
-      }
-      const expiresAt =
-        token.graceUntil != null && token.graceUntil < token.expiresAt
-          ? token.graceUntil
-          : token.expiresAt
-      const principal: Principal = Object.freeze({
-        kind: 'user',
-        subject: token.userId,
-        scopes: token.scopes,
-        via: 'api-token',
-        tokenId: token.id,
-        expiresAt: new Date(expiresAt.getTime()),
-      })
-      return principal
+      return lookup(digest, now).then((token) => settle(token, now))
     },
   }
 }

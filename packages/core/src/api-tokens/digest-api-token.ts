@@ -1,4 +1,4 @@
-import { nodeCrypto, toHex } from './lib/node-crypto.js'
+import { hexDigestSync, toHex } from './lib/node-crypto.js'
 
 /** Options of {@link digestAPIToken}. */
 export type DigestAPITokenOptions = {
@@ -30,11 +30,8 @@ export async function digestAPIToken(
   if (pepper !== undefined && (typeof pepper !== 'string' || pepper === '')) {
     throw new TypeError('digestAPIToken(): pepper must be a non-empty string')
   }
-  if (nodeCrypto !== undefined) {
-    return pepper === undefined
-      ? nodeCrypto.createHash('sha256').update(token).digest('hex')
-      : nodeCrypto.createHmac('sha256', pepper).update(token).digest('hex')
-  }
+  const sync = hexDigestSync(token, pepper)
+  if (sync !== undefined) return sync
   if (pepper === undefined)
     return toHex(await crypto.subtle.digest('SHA-256', encoder.encode(token)))
   const key = await crypto.subtle.importKey(
