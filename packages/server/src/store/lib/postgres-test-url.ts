@@ -20,7 +20,9 @@ export async function postgresAvailable(): Promise<boolean> {
     await client.query('select 1')
     return true
   } catch (error) {
-    const reason = error instanceof Error ? error.name : typeof error
+    const code = (error as { code?: unknown } | null)?.code
+    const reason =
+      typeof code === 'string' ? code : error instanceof Error ? error.name : typeof error
     if (process.env.CI === 'true') {
       throw new Error(
         `PostgreSQL at ${new URL(PG_URL).host} is unreachable (${reason}); CI requires it`,
