@@ -74,7 +74,8 @@ export function keygate(options: ExpressAuthOptions): ExpressAuth {
   const clientIp = options.clientIp ?? ((req: Request) => req.socket.remoteAddress)
   // Per gate, not per request object: a second gate with other options never reuses this one's
   // decision (an `open` gate in front must not let a stricter one behind it pass).
-  const decided = new WeakMap<Request, AuthResult>()
+  const kDecided = Symbol('keygate.decided')
+  type Tagged = Request & { [kDecided]?: AuthResult }
 
   function toAuthRequest(req: Request): AuthRequest {
     return {
@@ -95,7 +96,7 @@ export function keygate(options: ExpressAuthOptions): ExpressAuth {
     authenticated: AuthResult,
     scopes: readonly string[],
   ): boolean {
-    decided.set(req, authenticated)
+    ;(req as Tagged)[kDecided] = authenticated
     const result =
       scopes.length > 0 ? authenticator.authorize(authenticated, scopes, request) : authenticated
     if (result.ok) {
@@ -114,7 +115,7 @@ export function keygate(options: ExpressAuthOptions): ExpressAuth {
     scopes: readonly string[],
   ): boolean | Promise<boolean> {
     const request = toAuthRequest(req)
-    const result = decided.get(req) ?? authenticator.authenticate(request)
+    const result = (req as Tagged)[kDecided] ?? authenticator.authenticate(request)
     if (result instanceof Promise) {
       return result.then((settled) => settle(req, res, request, settled, scopes))
     }

@@ -87,7 +87,8 @@ export function keygate(options: KoaAuthOptions): KoaAuth {
   const clientIp = options.clientIp ?? ((ctx: Context) => ctx.req.socket.remoteAddress)
   // Keyed on the Node request (shared by mounted sub-apps) and per gate: a second gate with other
   // options never reuses this one's decision.
-  const decided = new WeakMap<IncomingMessage, AuthResult>()
+  const kDecided = Symbol('keygate.decided')
+  type Tagged = IncomingMessage & { [kDecided]?: AuthResult }
 
   function toAuthRequest(ctx: Context): AuthRequest {
     return {
@@ -103,10 +104,10 @@ export function keygate(options: KoaAuthOptions): KoaAuth {
   function middleware(scopes: readonly string[]): Middleware {
     return async (ctx: Context, next: Next): Promise<void> => {
       const request = toAuthRequest(ctx)
-      let result = decided.get(ctx.req)
+      let result = (ctx.req as Tagged)[kDecided]
       if (result === undefined) {
         result = await authenticator.authenticate(request)
-        decided.set(ctx.req, result)
+        ;(ctx.req as Tagged)[kDecided] = result
       }
       if (scopes.length > 0) result = authenticator.authorize(result, scopes, request)
       if (!result.ok) {
