@@ -77,3 +77,20 @@ export {
   type ParsedAPIToken,
   type VerifiedAPIToken,
 } from './api-tokens/index.js'
+export {
+  createSessionSigner,
+  DEFAULT_SESSION_ALGORITHMS,
+  SESSION_ALGORITHMS,
+  SESSION_TYP,
+  sessions,
+  type SessionAlgorithm,
+  type SessionClaims,
+  type SessionJWKSOptions,
+  type SessionKey,
+  type SessionKeyObject,
+  type SessionSigner,
+  type SessionSignerOptions,
+  type SessionsOptions,
+  type SessionsStrategy,
+  type SignedSession,
+} from './sessions/index.js'
