@@ -24,6 +24,7 @@ export const ERROR_TABLE = {
   scope_not_allowed: { status: 403, challenge: null, title: 'Scope not allowed' },
   missing_on_behalf_of: { status: 400, challenge: null, title: 'Missing X-On-Behalf-Of' },
   user_not_found: { status: 404, challenge: null, title: 'User not found' },
+  user_disabled: { status: 403, challenge: null, title: 'User disabled' },
   invalid_internal_token: {
     status: 401,
     challenge: 'invalid_token',

@@ -94,3 +94,11 @@ export {
   type SessionsStrategy,
   type SignedSession,
 } from './sessions/index.js'
+export {
+  internalToken,
+  ON_BEHALF_OF_HEADER,
+  type InternalTokenOptions,
+  type InternalTokenStrategy,
+  type InternalTokenUser,
+  type InternalTokenUserStore,
+} from './internal-token/index.js'
