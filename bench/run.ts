@@ -6,6 +6,7 @@
  */
 const benches: Record<string, () => Promise<{ main(argv: string[]): Promise<void> }>> = {
   middleware: () => import('./middleware.js'),
+  server: () => import('./server.js'),
 }
 
 const [name, ...rest] = process.argv.slice(2)
