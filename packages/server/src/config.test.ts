@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest'
-import { configFromEnv, defaultConfig, resolveConfig } from './config.js'
+import { ConfigError, defaultConfig, resolveConfig } from './config.js'
+
+function messageOf(run: () => unknown): string | undefined {
+  try {
+    run()
+  } catch (error) {
+    return (error as Error).message
+  }
+  return undefined
+}
 
 describe('resolveConfig()', () => {
   it('fills in the documented defaults', () => {
@@ -96,7 +105,8 @@ describe('resolveConfig()', () => {
     ],
     [{ realm: 'a"b' }, 'keygate config: realm must be printable ASCII without " or \\'],
   ])('refuses %j', (input, message) => {
-    expect(() => resolveConfig(input as never)).toThrow(new TypeError(message))
+    expect(() => resolveConfig(input as never)).toThrow(ConfigError)
+    expect(messageOf(() => resolveConfig(input as never))).toBe(message)
   })
 
   it('accepts application scopes, custom roles and trusted proxies', () => {
@@ -114,30 +124,38 @@ describe('resolveConfig()', () => {
   })
 })
 
-describe('configFromEnv()', () => {
-  it('reads the KEYGATE_* variables of this release', () => {
-    const input = configFromEnv({
-      KEYGATE_HOST: '0.0.0.0',
-      KEYGATE_PORT: '8080',
-      KEYGATE_DATABASE_URL: 'postgres://db/keygate',
-      KEYGATE_TOKEN_PREFIX: 'cue_sk',
-      KEYGATE_TOKEN_PEPPER: 'pepper-pepper-pepper',
-      KEYGATE_TRUST_PROXY: '10.0.0.1, 10.0.0.2',
-      KEYGATE_BODY_LIMIT: '8192',
-      KEYGATE_LOG_LEVEL: 'warn',
-    })
-    expect(resolveConfig(input)).toMatchObject({
-      host: '0.0.0.0',
-      port: 8080,
-      database: { url: 'postgres://db/keygate' },
-      tokens: { prefix: 'cue_sk', pepper: 'pepper-pepper-pepper' },
-      trustProxy: ['10.0.0.1', '10.0.0.2'],
-      bodyLimit: 8192,
-      logLevel: 'warn',
-    })
-    expect(configFromEnv({ KEYGATE_TRUST_PROXY: 'false' })).toEqual({ trustProxy: false })
-    expect(() => configFromEnv({ KEYGATE_PORT: '80x' })).toThrow(
-      'keygate config: KEYGATE_PORT must be an integer',
+describe('resolveConfig() with several bad keys', () => {
+  it('reports every bad key, one line each, and lists them on the error', () => {
+    let error: unknown
+    try {
+      resolveConfig({
+        port: 'eighty',
+        nope: true,
+        tokens: { maxDays: 0, pepper: 'short', colour: 'red' },
+        scopes: { runs: { roles: ['user'] }, 'jobs:read': { roles: ['ghost'] } },
+        database: 'sqlite:x',
+      } as never)
+    } catch (caught) {
+      error = caught
+    }
+    expect(error).toBeInstanceOf(ConfigError)
+    expect(error).toBeInstanceOf(TypeError)
+    const issues = (error as ConfigError).issues.map((i) => i.key)
+    expect(issues.sort()).toEqual(
+      [
+        'database',
+        'nope',
+        'port',
+        'scopes.jobs:read.roles',
+        'scopes.runs',
+        'tokens.colour',
+        'tokens.maxDays',
+        'tokens.pepper',
+      ].sort(),
+    )
+    expect((error as Error).message.split('\n')).toHaveLength(issues.length)
+    expect((error as Error).message).toContain(
+      'keygate config: port must be an integer between 0 and 65535',
     )
   })
 })

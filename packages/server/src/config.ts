@@ -137,8 +137,45 @@ export function defaultConfig(): ServerConfig {
   }
 }
 
+/** One bad key of a configuration: its dotted path and what is wrong with it. */
+export type ConfigIssue = { key: string; message: string }
+
+/**
+ * Thrown by {@link resolveConfig}: every bad key, one line each (`keygate config: <key> <what>`).
+ * `issues` lists them for tools (`keygate config check`).
+ */
+export class ConfigError extends TypeError {
+  readonly issues: readonly ConfigIssue[]
+  constructor(issues: readonly ConfigIssue[]) {
+    super(issues.map((i) => `keygate config: ${i.key} ${i.message}`).join('\n'))
+    this.name = 'ConfigError'
+    this.issues = Object.freeze([...issues])
+  }
+}
+
+/** One bad key, thrown by a check and collected by `pick` (or by `resolveConfig` itself). */
+class BadKey extends TypeError {
+  constructor(readonly issue: ConfigIssue) {
+    super(`keygate config: ${issue.key} ${issue.message}`)
+  }
+}
+
+// The issues of the resolveConfig() call in progress (it is synchronous: no interleaving).
+let issues: ConfigIssue[] = []
+
 function fail(key: string, message: string): never {
-  throw new TypeError(`keygate config: ${key} ${message}`)
+  throw new BadKey({ key, message })
+}
+
+/** Runs `check`; a bad key is collected and `fallback` returned, so every bad key is reported. */
+function collect<T>(fallback: T, check: () => T): T {
+  try {
+    return check()
+  } catch (error) {
+    if (!(error instanceof BadKey)) throw error
+    issues.push(error.issue)
+    return fallback
+  }
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
@@ -150,9 +187,11 @@ function checkKeys(
   key: string,
   allowed: readonly string[],
 ): Record<string, unknown> {
-  if (!isRecord(value)) fail(key, 'must be an object')
+  if (!isRecord(value)) return collect({}, () => fail(key, 'must be an object'))
   for (const name of Object.keys(value)) {
-    if (!allowed.includes(name)) fail(key === '' ? name : `${key}.${name}`, 'is not a known option')
+    if (!allowed.includes(name)) {
+      issues.push({ key: key === '' ? name : `${key}.${name}`, message: 'is not a known option' })
+    }
   }
   return value
 }
@@ -175,7 +214,7 @@ function pick<T>(
   fallback: T,
   check: (v: unknown) => T,
 ): T {
-  return input[name] === undefined ? fallback : check(input[name])
+  return input[name] === undefined ? fallback : collect(fallback, () => check(input[name]))
 }
 
 function isCIDR(entry: string): boolean {
@@ -211,7 +250,8 @@ function resolveTokens(value: unknown, defaults: ServerConfig['tokens']): Server
   })
   const minDays = pick(input, 'minDays', defaults.minDays, (v) => int(v, 'tokens.minDays', 1, 365))
   const maxDays = pick(input, 'maxDays', defaults.maxDays, (v) => int(v, 'tokens.maxDays', 1, 365))
-  if (minDays > maxDays) fail('tokens.minDays', 'must not exceed tokens.maxDays')
+  if (minDays > maxDays)
+    collect(undefined, () => fail('tokens.minDays', 'must not exceed tokens.maxDays'))
   const defaultDays = pick(input, 'defaultDays', Math.min(defaults.defaultDays, maxDays), (v) =>
     int(v, 'tokens.defaultDays', minDays, maxDays),
   )
@@ -252,20 +292,23 @@ function resolveScopes(
   const input = checkKeys(value ?? {}, 'scopes', Object.keys(isRecord(value) ? value : {}))
   const out: Record<string, ScopeDefinition> = {}
   for (const [scope, definition] of Object.entries(input)) {
-    const key = `scopes.${scope}`
-    if (!SCOPE.test(scope)) fail(key, 'is not a resource:action scope name')
-    if ((BUILTIN_SCOPES as readonly string[]).includes(scope)) fail(key, 'is a built-in scope')
-    const def = checkKeys(definition, key, ['roles', 'description'])
-    if (
-      !Array.isArray(def.roles) ||
-      def.roles.some((r) => typeof r !== 'string' || !roles.includes(r))
-    ) {
-      fail(`${key}.roles`, `must list known roles (${roles.join(', ')})`)
-    }
-    const entry: ScopeDefinition = { roles: Object.freeze([...(def.roles as string[])]) }
-    if (def.description !== undefined)
-      entry.description = str(def.description, `${key}.description`)
-    out[scope] = Object.freeze(entry)
+    // A bad scope is reported and left out; the next one is still checked.
+    collect(undefined, () => {
+      const key = `scopes.${scope}`
+      if (!SCOPE.test(scope)) fail(key, 'is not a resource:action scope name')
+      if ((BUILTIN_SCOPES as readonly string[]).includes(scope)) fail(key, 'is a built-in scope')
+      const def = checkKeys(definition, key, ['roles', 'description'])
+      if (
+        !Array.isArray(def.roles) ||
+        def.roles.some((r) => typeof r !== 'string' || !roles.includes(r))
+      ) {
+        fail(`${key}.roles`, `must list known roles (${roles.join(', ')})`)
+      }
+      const entry: ScopeDefinition = { roles: Object.freeze([...(def.roles as string[])]) }
+      if (def.description !== undefined)
+        entry.description = str(def.description, `${key}.description`)
+      out[scope] = Object.freeze(entry)
+    })
   }
   return Object.freeze(out)
 }
@@ -273,14 +316,26 @@ function resolveScopes(
 /**
  * Fills in the defaults and validates a configuration, once, at start.
  *
- * @throws TypeError naming the bad key (`keygate config: tokens.maxDays must be …`); unknown keys
- *   are errors.
+ * @throws ConfigError (a TypeError) naming every bad key, one line each (`keygate config:
+ *   tokens.maxDays must be …`); unknown keys are errors.
  * @example
  * ```ts
  * const config = resolveConfig({ port: 0, database: { url: 'sqlite:/tmp/kg.db' } })
  * ```
  */
 export function resolveConfig(input: ServerConfigInput = {}): ServerConfig {
+  const outer = issues
+  issues = []
+  try {
+    const config = collect(undefined, () => resolveAll(input))
+    if (issues.length > 0 || config === undefined) throw new ConfigError(issues)
+    return config
+  } finally {
+    issues = outer
+  }
+}
+
+function resolveAll(input: ServerConfigInput): ServerConfig {
   const defaults = defaultConfig()
   const root = checkKeys(input, '', Object.keys(defaults))
   const host = pick(root, 'host', defaults.host, (v) => str(v, 'host'))
@@ -319,7 +374,9 @@ export function resolveConfig(input: ServerConfigInput = {}): ServerConfig {
   const tokens = resolveTokens(root.tokens, defaults.tokens)
   const known = [...BUILTIN_SCOPES, ...Object.keys(scopes)]
   for (const scope of tokens.defaultScopes) {
-    if (!known.includes(scope)) fail('tokens.defaultScopes', `names an unknown scope ${scope}`)
+    if (!known.includes(scope)) {
+      issues.push({ key: 'tokens.defaultScopes', message: `names an unknown scope ${scope}` })
+    }
   }
 
   const limits = checkKeys(root.rateLimits ?? {}, 'rateLimits', ['createToken'])

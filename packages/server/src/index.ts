@@ -2,9 +2,11 @@ export { createServer, type CreateServerOptions, type KeygateServer } from './cr
 export {
   BUILTIN_ROLES,
   BUILTIN_SCOPES,
+  ConfigError,
   configFromEnv,
   defaultConfig,
   resolveConfig,
+  type ConfigIssue,
   type RateLimitRule,
   type ScopeDefinition,
   type ServerConfig,
