@@ -34,7 +34,13 @@ export type APITokensOptions = {
    * Must not block or throw (a throw is logged and ignored).
    */
   onUse?: (tokenId: string, at: Date) => void
-  /** Receives a warning when `onUse` throws. Never a token or digest. */
+  /**
+   * Called on every verification-cache lookup with `hit` or `miss` (a miss asks the store, or
+   * joins a lookup in flight), e.g. to count them as metrics. Not called when the cache is off.
+   * Must not block or throw (a throw is logged and ignored).
+   */
+  onCacheEvent?: (event: 'hit' | 'miss') => void
+  /** Receives a warning when `onUse` or `onCacheEvent` throws. Never a token or digest. */
   logger?: Logger
 }
 
@@ -115,6 +121,10 @@ export function apiTokens(options: APITokensOptions): APITokensStrategy {
   if (onUse !== undefined && typeof onUse !== 'function') {
     throw new TypeError('apiTokens(): onUse must be a function')
   }
+  const onCacheEvent = options.onCacheEvent
+  if (onCacheEvent !== undefined && typeof onCacheEvent !== 'function') {
+    throw new TypeError('apiTokens(): onCacheEvent must be a function')
+  }
   const logger = options.logger ?? silentLogger
   let cache: VerificationCache | undefined
   let ttlMs = 0
@@ -132,6 +142,15 @@ export function apiTokens(options: APITokensOptions): APITokensStrategy {
     }
     cache = new VerificationCache(checkMs(cacheOptions.max ?? DEFAULT_MAX, 'cache.max', 1))
   }
+  function cacheEvent(event: 'hit' | 'miss'): void {
+    if (onCacheEvent === undefined) return
+    try {
+      onCacheEvent(event)
+    } catch (error) {
+      logger.warn(describeError(error), 'keygate: apiTokens onCacheEvent threw')
+    }
+  }
+
   // One store call per digest at a time: a burst of requests with one token shares it.
   const inflight = new Map<string, Promise<VerifiedAPIToken | undefined>>()
 
@@ -162,8 +181,11 @@ export function apiTokens(options: APITokensOptions): APITokensStrategy {
   }
 
   async function lookup(digest: string, now: number): Promise<VerifiedAPIToken | undefined> {
-    const hit = cache?.get(digest, now)
-    if (hit !== undefined) return hit.value
+    if (cache !== undefined) {
+      const hit = cache.get(digest, now)
+      cacheEvent(hit === undefined ? 'miss' : 'hit')
+      if (hit !== undefined) return hit.value
+    }
     let pending = inflight.get(digest)
     if (pending === undefined) {
       pending = fetch(digest, now).finally(() => {
@@ -249,6 +271,7 @@ export function apiTokens(options: APITokensOptions): APITokensStrategy {
       // A cache hit answers synchronously: no promise and no extra tick on the hot path.
       const hit = cache?.get(digest, now)
       if (hit !== undefined) {
+        cacheEvent('hit')
         const result = verdict(hit.value, now)
         return result instanceof InvalidTokenError ? Promise.reject(result) : result
       }
