@@ -23,6 +23,8 @@ export type AuthRequest = {
   /** Returns every value of a header; `name` is lower-case. */
   header: HeaderValues
   clientIp?: string | undefined
+  /** The adapter's id for this request, copied into decisions so log lines can be correlated. */
+  requestId?: string | undefined
 }
 
 const NONE: readonly string[] = Object.freeze([])

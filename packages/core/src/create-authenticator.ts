@@ -33,6 +33,8 @@ export type AuthDecision = {
   subject?: string
   tokenId?: string
   clientIp?: string
+  /** The request's id, when the adapter supplies one (`AuthRequest.requestId`). */
+  requestId?: string
   method: string
   /** The request path without its query string. */
   path: string
@@ -212,6 +214,7 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
       if (fields.principal.tokenId !== undefined) decision.tokenId = fields.principal.tokenId
     }
     if (request.clientIp !== undefined) decision.clientIp = request.clientIp
+    if (request.requestId !== undefined) decision.requestId = request.requestId
     try {
       // Typed as returning void, but an async hook is assignable: never leave its rejection
       // unhandled (that would take a Node process down).

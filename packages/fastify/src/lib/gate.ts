@@ -42,6 +42,7 @@ function toAuthRequest(gate: Gate, request: FastifyRequest): AuthRequest {
     // rawHeaders keeps every line, so a second Authorization header is seen (SPEC §2).
     header: headersFromRaw(request.raw.rawHeaders),
     clientIp: gate.clientIp(request),
+    requestId: gate.requestId(request),
   }
 }
 
