@@ -69,7 +69,28 @@ export type ServerConfig = {
   realm: string
   /** pino level, or `silent`. Default `info`. */
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
+  /**
+   * `json` (one pino object per line), `pretty` (pino-pretty, for a terminal) or `auto`
+   * (default): pretty when stdout is a TTY, JSON otherwise. See docs/observability.md.
+   */
+  logFormat: 'json' | 'pretty' | 'auto'
+  /** `GET /metrics`, Prometheus text format. See docs/observability.md. */
+  metrics: {
+    /** Serve `/metrics`. Default true. */
+    enabled: boolean
+    /** `open` (default: anyone may scrape) or `service-token` (`Authorization: Bearer <secret>`). */
+    protect: 'open' | 'service-token'
+    /** Where the scrape secret comes from when protected. Default `{ env: 'KEYGATE_METRICS_TOKEN' }`. */
+    serviceToken: MetricsTokenSource
+    /** Also export Node.js process metrics (CPU, memory, event loop, GC). Default true. */
+    processMetrics: boolean
+  }
+  /** Serve `GET /openapi.json` and `GET /docs` to anyone. Default true. */
+  apiDocs: boolean
 }
+
+/** A secret source named in configuration: an environment variable, or a file (one per line). */
+export type MetricsTokenSource = { env: string } | { file: string }
 
 type DeepPartial<T> = {
   [K in keyof T]?: T[K] extends readonly unknown[]
@@ -134,6 +155,14 @@ export function defaultConfig(): ServerConfig {
     lastUsedFlushMs: 10_000,
     realm: 'keygate',
     logLevel: 'info',
+    logFormat: 'auto',
+    metrics: {
+      enabled: true,
+      protect: 'open',
+      serviceToken: { env: 'KEYGATE_METRICS_TOKEN' },
+      processMetrics: true,
+    },
+    apiDocs: true,
   }
 }
 
@@ -437,6 +466,17 @@ function resolveAll(input: ServerConfigInput): ServerConfig {
     }
     return v as ServerConfig['logLevel']
   })
+  const logFormat = pick(root, 'logFormat', defaults.logFormat, (v) => {
+    if (v !== 'json' && v !== 'pretty' && v !== 'auto') {
+      fail('logFormat', 'must be one of json, pretty, auto')
+    }
+    return v
+  })
+  const metrics = resolveMetrics(root.metrics, defaults.metrics)
+  const apiDocs = pick(root, 'apiDocs', defaults.apiDocs, (v) => {
+    if (typeof v !== 'boolean') fail('apiDocs', 'must be a boolean')
+    return v
+  })
 
   return {
     host,
@@ -452,7 +492,42 @@ function resolveAll(input: ServerConfigInput): ServerConfig {
     lastUsedFlushMs,
     realm,
     logLevel,
+    logFormat,
+    metrics,
+    apiDocs,
   }
+}
+
+function resolveMetrics(
+  value: unknown,
+  defaults: ServerConfig['metrics'],
+): ServerConfig['metrics'] {
+  const input = checkKeys(value ?? {}, 'metrics', Object.keys(defaults))
+  const flag = (name: 'enabled' | 'processMetrics') =>
+    pick(input, name, defaults[name], (v) => {
+      if (typeof v !== 'boolean') fail(`metrics.${name}`, 'must be a boolean')
+      return v
+    })
+  const protect = pick(input, 'protect', defaults.protect, (v) => {
+    if (v !== 'open' && v !== 'service-token') {
+      fail('metrics.protect', 'must be open or service-token')
+    }
+    return v
+  })
+  const serviceToken = pick(input, 'serviceToken', defaults.serviceToken, (v) => {
+    const source = checkKeys(v, 'metrics.serviceToken', ['env', 'file'])
+    const names = Object.keys(source)
+    if (names.length !== 1) fail('metrics.serviceToken', 'must be { env: NAME } or { file: PATH }')
+    if (source.env !== undefined) {
+      const name = str(source.env, 'metrics.serviceToken.env')
+      if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) {
+        fail('metrics.serviceToken.env', 'must be an environment variable name')
+      }
+      return { env: name }
+    }
+    return { file: str(source.file, 'metrics.serviceToken.file') }
+  })
+  return { enabled: flag('enabled'), protect, serviceToken, processMetrics: flag('processMetrics') }
 }
 
 /**
