@@ -87,6 +87,17 @@ export type ServerConfig = {
   }
   /** Serve `GET /openapi.json` and `GET /docs` to anyone. Default true. */
   apiDocs: boolean
+  /**
+   * Redis shared by every instance: rate limits and revocation broadcasts (docs/scaling.md).
+   * Without it, rate limits are per instance, and revocations travel over PostgreSQL
+   * `LISTEN`/`NOTIFY` when the database is PostgreSQL.
+   */
+  redis: {
+    /** `redis://[user:password@]host:port[/db]` or `rediss://…`. Default: none. Never logged. */
+    url?: string | undefined
+    /** Prefix of every key and of the revocation channel. Default `keygate:`. */
+    keyPrefix: string
+  }
 }
 
 /** A secret source named in configuration: an environment variable, or a file (one per line). */
@@ -163,6 +174,7 @@ export function defaultConfig(): ServerConfig {
       processMetrics: true,
     },
     apiDocs: true,
+    redis: { url: undefined, keyPrefix: 'keygate:' },
   }
 }
 
@@ -477,6 +489,22 @@ function resolveAll(input: ServerConfigInput): ServerConfig {
     if (typeof v !== 'boolean') fail('apiDocs', 'must be a boolean')
     return v
   })
+  const redisInput = checkKeys(root.redis ?? {}, 'redis', ['url', 'keyPrefix'])
+  const redis = {
+    // The URL may hold a password: messages name the key, never the value.
+    url: pick<string | undefined>(redisInput, 'url', undefined, (v) => {
+      if (typeof v !== 'string' || !/^rediss?:\/\/[^/?#]/.test(v)) {
+        fail('redis.url', 'must be redis://host:port or rediss://host:port')
+      }
+      return v
+    }),
+    keyPrefix: pick(redisInput, 'keyPrefix', defaults.redis.keyPrefix, (v) => {
+      if (typeof v !== 'string' || !/^[A-Za-z0-9_.:-]{1,64}$/.test(v)) {
+        fail('redis.keyPrefix', 'must be 1-64 of [A-Za-z0-9_.:-]')
+      }
+      return v
+    }),
+  }
 
   return {
     host,
@@ -495,6 +523,7 @@ function resolveAll(input: ServerConfigInput): ServerConfig {
     logFormat,
     metrics,
     apiDocs,
+    redis,
   }
 }
 
@@ -534,7 +563,8 @@ function resolveMetrics(
  * Reads the `KEYGATE_*` environment variables this release understands (the layered
  * flags > environment > file loader arrives with the full CLI): `KEYGATE_HOST`, `KEYGATE_PORT`,
  * `KEYGATE_DATABASE_URL`, `KEYGATE_TOKEN_PREFIX`, `KEYGATE_TOKEN_PEPPER`, `KEYGATE_TRUST_PROXY`
- * (comma-separated IPs/CIDRs, or `false`), `KEYGATE_BODY_LIMIT`, `KEYGATE_LOG_LEVEL`.
+ * (comma-separated IPs/CIDRs, or `false`), `KEYGATE_BODY_LIMIT`, `KEYGATE_LOG_LEVEL`,
+ * `KEYGATE_REDIS_URL`, `KEYGATE_REDIS_KEY_PREFIX`.
  *
  * @throws TypeError naming the variable when a number does not parse.
  * @example
@@ -565,5 +595,10 @@ export function configFromEnv(
   }
   if (env.KEYGATE_BODY_LIMIT) out.bodyLimit = number('KEYGATE_BODY_LIMIT')
   if (env.KEYGATE_LOG_LEVEL) out.logLevel = env.KEYGATE_LOG_LEVEL as ServerConfig['logLevel']
+  if (env.KEYGATE_REDIS_URL || env.KEYGATE_REDIS_KEY_PREFIX) {
+    out.redis = {}
+    if (env.KEYGATE_REDIS_URL) out.redis.url = env.KEYGATE_REDIS_URL
+    if (env.KEYGATE_REDIS_KEY_PREFIX) out.redis.keyPrefix = env.KEYGATE_REDIS_KEY_PREFIX
+  }
   return out
 }
