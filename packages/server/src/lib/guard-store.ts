@@ -28,6 +28,8 @@ export function guardStore(store: Store): Store {
     dialect: store.dialect,
     users: guard(store.users),
     tokens: guard(store.tokens),
+    signingKeys: guard(store.signingKeys),
+    sessions: guard(store.sessions),
     migrate: () => store.migrate(),
     ping: () => store.ping(),
     close: () => store.close(),

@@ -102,6 +102,8 @@ describe.runIf(available)('migrations on PostgreSQL', () => {
       'api_tokens',
       'kysely_migration',
       'kysely_migration_lock',
+      'sessions',
+      'signing_keys',
       'users',
     ])
   })

@@ -3,6 +3,8 @@ import { dirname, resolve } from 'node:path'
 import BetterSqlite3 from 'better-sqlite3'
 import { Kysely, Migrator, PostgresDialect, sql, SqliteDialect } from 'kysely'
 import pg from 'pg'
+import { createSessionStore } from './lib/create-session-store.js'
+import { createSigningKeyStore } from './lib/create-signing-key-store.js'
 import { createTokenStore } from './lib/create-token-store.js'
 import { createUserStore } from './lib/create-user-store.js'
 import { postgresCodec, sqliteCodec, type Codec, type Database, type DB } from './lib/database.js'
@@ -148,6 +150,8 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
     dialect: codec.dialect,
     users: createUserStore(scoped, codec),
     tokens: createTokenStore(scoped, codec),
+    signingKeys: createSigningKeyStore(scoped, codec),
+    sessions: createSessionStore(scoped, codec),
     async migrate() {
       return { applied: await opened.migrate() }
     },

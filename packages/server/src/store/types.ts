@@ -127,11 +127,66 @@ export type TokenStore = {
   touchLastUsed(entries: readonly { id: string; at: Date }[]): Promise<void>
 }
 
+/**
+ * A key that signs sessions (docs/sessions.md). Every instance reads the same rows, so they sign
+ * with and publish the same keys. `privateJwk` is the stored form: JSON text of the private JWK,
+ * or sealed (`v1.…`) when a key-encryption secret is configured; only the keyring reads it.
+ */
+export type SigningKeyRecord = {
+  kid: string
+  /** 1 for the first key, then +1 per rotation; unique (one successor per key). */
+  generation: number
+  alg: string
+  /** The public JWK, as published (kty, crv, x, y, kid, alg, use). */
+  publicJwk: Record<string, unknown>
+  privateJwk: string
+  createdAt: Date
+  /** Signs from this instant: published at least `publishAheadSeconds` before. */
+  activatesAt: Date
+  /** Stops signing at this instant (its successor's `activatesAt`); verifies until its tokens expire. */
+  expiresAt: Date
+}
+
+export type SigningKeyStore = {
+  /** Every key, oldest generation first. */
+  list(): Promise<SigningKeyRecord[]>
+  /** Inserts a key; false when its generation (or kid) exists already: another instance won. */
+  insert(record: SigningKeyRecord): Promise<boolean>
+  /** Deletes the keys that stopped signing before `before`. Returns how many. */
+  deleteExpired(before: Date): Promise<number>
+}
+
+/** One issued session (the JWT itself is never stored). */
+export type SessionRecord = {
+  /** The JWT's `jti`. */
+  id: string
+  userId: string
+  createdAt: Date
+  expiresAt: Date
+  revokedAt: Date | null
+}
+
+export type SessionStore = {
+  create(input: { id: string; userId: string; expiresAt: Date }): Promise<SessionRecord>
+  /** The session and its user (for the disabled flag and the role), or undefined. */
+  find(id: string): Promise<{ session: SessionRecord; user: User } | undefined>
+  /** Sets revokedAt if not yet revoked. True when this call revoked it. */
+  revoke(id: string, at: Date): Promise<boolean>
+  /** Revokes every live session of a user (user disabled). Returns how many. */
+  revokeAllForUser(userId: string, at: Date): Promise<number>
+  /** Deletes the sessions that expired before `before`. Returns how many. */
+  deleteExpired(before: Date): Promise<number>
+}
+
 /** The whole store, opened from a database URL. */
 export type Store = {
   readonly dialect: 'sqlite' | 'postgres'
   readonly users: UserStore
   readonly tokens: TokenStore
+  /** Session signing keys, shared by every instance. */
+  readonly signingKeys: SigningKeyStore
+  /** Issued sessions (logout and user-disable revoke them). */
+  readonly sessions: SessionStore
   /** Applies pending migrations (idempotent, safe to run concurrently on PostgreSQL). */
   migrate(): Promise<{ applied: string[] }>
   /** Cheap liveness check of the database, for `/ready`. */

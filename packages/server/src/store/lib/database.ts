@@ -35,9 +35,32 @@ export type APITokensTable = {
   revoked_at: DbTime | null
 }
 
+export type SigningKeysTable = {
+  kid: string
+  generation: number
+  alg: string
+  /** JSON text. */
+  public_jwk: string
+  /** JSON text, or sealed (`v1.…`). */
+  private_jwk: string
+  created_at: DbTime
+  activates_at: DbTime
+  expires_at: DbTime
+}
+
+export type SessionsTable = {
+  id: string
+  user_id: string
+  created_at: DbTime
+  expires_at: DbTime
+  revoked_at: DbTime | null
+}
+
 export type Database = {
   users: UsersTable
   api_tokens: APITokensTable
+  signing_keys: SigningKeysTable
+  sessions: SessionsTable
 }
 
 export type DB = Kysely<Database>

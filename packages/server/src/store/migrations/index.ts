@@ -1,5 +1,6 @@
 import type { Migration, MigrationProvider } from 'kysely'
 import * as m0001 from './0001-users-and-api-tokens.js'
+import * as m0002 from './0002-sessions-and-signing-keys.js'
 
 type MigrationModule = {
   up(db: Parameters<Migration['up']>[0], dialect: 'sqlite' | 'postgres'): Promise<void>
@@ -12,6 +13,7 @@ type MigrationModule = {
  */
 const MIGRATIONS: Readonly<Record<string, MigrationModule>> = {
   '0001_users_and_api_tokens': m0001,
+  '0002_sessions_and_signing_keys': m0002,
 }
 
 /** The names of every migration, in order. */

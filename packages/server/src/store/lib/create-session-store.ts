@@ -1,0 +1,101 @@
+import type { SessionRecord, SessionStore } from '../types.js'
+import type { Codec, DB, SessionsTable } from './database.js'
+import { toUser, UUID } from './rows.js'
+
+function toSession(row: SessionsTable, codec: Codec): SessionRecord {
+  return {
+    id: row.id,
+    userId: row.user_id,
+    createdAt: codec.readTime(row.created_at),
+    expiresAt: codec.readTime(row.expires_at),
+    revokedAt: row.revoked_at === null ? null : codec.readTime(row.revoked_at),
+  }
+}
+
+/** The {@link SessionStore} over one Kysely instance. */
+export function createSessionStore(db: DB, codec: Codec): SessionStore {
+  return {
+    async create(input) {
+      const userId = input.userId.toLowerCase()
+      if (!UUID.test(userId)) throw new TypeError('sessions.create(): userId must be a UUID')
+      const row: SessionsTable = {
+        id: input.id,
+        user_id: userId,
+        created_at: codec.time(new Date()),
+        expires_at: codec.time(input.expiresAt),
+        revoked_at: null,
+      }
+      await db.insertInto('sessions').values(row).execute()
+      return toSession(row, codec)
+    },
+
+    async find(id) {
+      // One indexed query: the session joined with its owner (disabled flag, role).
+      const row = await db
+        .selectFrom('sessions as s')
+        .innerJoin('users as u', 'u.id', 's.user_id')
+        .select([
+          's.id',
+          's.user_id',
+          's.created_at',
+          's.expires_at',
+          's.revoked_at',
+          'u.id as u_id',
+          'u.email as u_email',
+          'u.slug as u_slug',
+          'u.password_hash as u_password_hash',
+          'u.role as u_role',
+          'u.disabled as u_disabled',
+          'u.created_at as u_created_at',
+          'u.updated_at as u_updated_at',
+        ])
+        .where('s.id', '=', id)
+        .executeTakeFirst()
+      if (row === undefined) return undefined
+      const user = toUser(
+        {
+          id: row.u_id,
+          email: row.u_email,
+          slug: row.u_slug,
+          password_hash: row.u_password_hash,
+          role: row.u_role,
+          disabled: row.u_disabled,
+          created_at: row.u_created_at,
+          updated_at: row.u_updated_at,
+        },
+        codec,
+      )
+      return { session: toSession(row, codec), user }
+    },
+
+    async revoke(id, at) {
+      // Compare-and-set: of concurrent calls, one revokes.
+      const result = await db
+        .updateTable('sessions')
+        .set({ revoked_at: codec.time(at) })
+        .where('id', '=', id)
+        .where('revoked_at', 'is', null)
+        .executeTakeFirst()
+      return result.numUpdatedRows > 0n
+    },
+
+    async revokeAllForUser(userId, at) {
+      if (!UUID.test(userId.toLowerCase())) return 0
+      const result = await db
+        .updateTable('sessions')
+        .set({ revoked_at: codec.time(at) })
+        .where('user_id', '=', userId.toLowerCase())
+        .where('revoked_at', 'is', null)
+        .executeTakeFirst()
+      return Number(result.numUpdatedRows)
+    },
+
+    async deleteExpired(before) {
+      const result = await db
+        .deleteFrom('sessions')
+        .where('expires_at', '<', codec.time(before))
+        .executeTakeFirst()
+      return Number(result.numDeletedRows)
+    },
+  }
+}
