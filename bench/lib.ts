@@ -1,9 +1,37 @@
-import { spawn, type ChildProcess } from 'node:child_process'
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process'
 import { cpus, totalmem } from 'node:os'
 import { fileURLToPath } from 'node:url'
 import autocannon from 'autocannon'
 
 export type Measurement = { rps: number; p50: number; p99: number; errors: number; non2xx: number }
+
+let built = false
+
+/** The packages the bench servers load (and what they depend on). */
+export const BENCH_PACKAGES = [
+  '@keygate/node',
+  '@keygate/express',
+  '@keygate/fastify',
+  '@keygate/hono',
+  '@keygate/koa',
+  '@keygate/server',
+]
+
+/**
+ * Compiles the bench packages to dist/ once per run. `KEYGATE_BENCH_BUILD` (space-separated
+ * package names) narrows the list.
+ */
+export function ensureBuilt(): void {
+  if (built) return
+  const names = process.env.KEYGATE_BENCH_BUILD?.split(' ').filter(Boolean) ?? BENCH_PACKAGES
+  console.log(`building ${names.join(', ')} to dist/…`)
+  const script = fileURLToPath(new URL('../scripts/build.mjs', import.meta.url))
+  execFileSync(process.execPath, [script, ...names], {
+    cwd: fileURLToPath(new URL('..', import.meta.url)),
+    stdio: ['ignore', 'ignore', 'inherit'],
+  })
+  built = true
+}
 
 /** Starts a bench server in its own process (so the load generator does not share its event loop). */
 export async function startServer(
@@ -11,15 +39,12 @@ export async function startServer(
   args: string[],
   env: Record<string, string> = {},
 ): Promise<{ url: string; child: ChildProcess }> {
+  ensureBuilt()
+  // No `@keygate/source` condition: the servers load the packages' compiled dist/, as users do
+  // (the TypeScript loader's helpers would otherwise sit on the hot path).
   const child = spawn(
     process.execPath,
-    [
-      '--conditions=@keygate/source',
-      '--import',
-      'tsx',
-      fileURLToPath(new URL(file, import.meta.url)),
-      ...args,
-    ],
+    ['--import', 'tsx', fileURLToPath(new URL(file, import.meta.url)), ...args],
     {
       env: { ...process.env, NODE_ENV: 'production', ...env },
       stdio: ['ignore', 'pipe', 'inherit'],

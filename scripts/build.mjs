@@ -1,4 +1,5 @@
-// Builds every package to dist/ in dependency order (a package's types come from the dist/ of
+// Builds every package (or the ones named on the command line, with what they depend on) to
+// dist/ in dependency order (a package's types come from the dist/ of
 // the packages it depends on, so core must be built before the adapters).
 import { execFileSync } from 'node:child_process'
 import { existsSync, readdirSync, readFileSync } from 'node:fs'
@@ -23,4 +24,5 @@ function build(name, trail = []) {
   execFileSync('npx', ['tsc', '-p', `${pkg.dir}/tsconfig.build.json`], { stdio: 'inherit' })
   done.add(name)
 }
-for (const name of packages.keys()) build(name)
+const wanted = process.argv.slice(2)
+for (const name of wanted.length > 0 ? wanted : packages.keys()) build(name)
