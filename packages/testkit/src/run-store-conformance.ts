@@ -1,6 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto'
 import type { APIToken, Store, User } from '@keygate/server'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { auditStoreCases } from './store-cases/audit.js'
 
 /** Options of {@link runStoreConformance}. */
 export type StoreConformanceOptions = {
@@ -34,7 +35,8 @@ async function rejection(promise: Promise<unknown>): Promise<unknown> {
 /**
  * The shared suite every token-service store runs (STYLE: storage contract with a shared
  * conformance suite): registers Vitest tests for users, tokens, uniqueness, concurrency,
- * pagination, rotation grace and batched last-used writes against the store `open` returns.
+ * pagination, rotation grace, batched last-used writes and the audit log against the store
+ * `open` returns.
  *
  * @example
  * ```ts
@@ -282,6 +284,8 @@ export function runStoreConformance(options: StoreConformanceOptions): void {
         }
       })
     })
+
+    auditStoreCases(() => store)
 
     describe('tokens', () => {
       it('creates a token and round-trips every field', async () => {

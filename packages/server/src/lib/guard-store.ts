@@ -28,6 +28,7 @@ export function guardStore(store: Store): Store {
     dialect: store.dialect,
     users: guard(store.users),
     tokens: guard(store.tokens),
+    audit: guard(store.audit),
     signingKeys: guard(store.signingKeys),
     sessions: guard(store.sessions),
     migrate: () => store.migrate(),

@@ -100,6 +100,7 @@ describe.runIf(available)('migrations on PostgreSQL', () => {
     await client.end()
     expect(rows.map((r) => r.table_name)).toEqual([
       'api_tokens',
+      'audit_events',
       'kysely_migration',
       'kysely_migration_lock',
       'sessions',

@@ -3,6 +3,7 @@ import { dirname, resolve } from 'node:path'
 import BetterSqlite3 from 'better-sqlite3'
 import { Kysely, Migrator, PostgresDialect, sql, SqliteDialect } from 'kysely'
 import pg from 'pg'
+import { createAuditStore } from './lib/create-audit-store.js'
 import { createSessionStore } from './lib/create-session-store.js'
 import { createSigningKeyStore } from './lib/create-signing-key-store.js'
 import { createTokenStore } from './lib/create-token-store.js'
@@ -150,6 +151,7 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
     dialect: codec.dialect,
     users: createUserStore(scoped, codec),
     tokens: createTokenStore(scoped, codec),
+    audit: createAuditStore(scoped, codec),
     signingKeys: createSigningKeyStore(scoped, codec),
     sessions: createSessionStore(scoped, codec),
     async migrate() {

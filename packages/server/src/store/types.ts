@@ -178,6 +178,58 @@ export type SessionStore = {
   deleteExpired(before: Date): Promise<number>
 }
 
+/** Who did something recorded in the audit log. */
+export type AuditActor = {
+  /** `user` (a user's token or session), `service` (a service token), `system` (CLI, setup) or `anonymous` (a failed login). */
+  kind: 'user' | 'service' | 'system' | 'anonymous'
+  /** The user id or service name; null for `anonymous` and `system`. */
+  id: string | null
+}
+
+/**
+ * One audit event (docs/audit-log.md). Never holds a secret: token ids are public ids, and
+ * `details` is a small JSON object of non-secret facts (a token's name and scopes, a role change).
+ */
+export type AuditEvent = {
+  /** Time-ordered UUID (v7). */
+  id: string
+  at: Date
+  /** `token.created`, `login.failed`, `user.changed`, … */
+  action: string
+  actor: AuditActor
+  /** The user the event is about (a token's owner, the user changed, the user who logged in). */
+  userId: string | null
+  /** The public id of the token concerned (`tok_…`). */
+  tokenId: string | null
+  clientIp: string | null
+  requestId: string | null
+  details: Record<string, unknown>
+}
+
+/** Filters and paging of {@link AuditStore.list}: every filter given must match. */
+export type AuditListOptions = PageOptions & {
+  userId?: string | undefined
+  actorId?: string | undefined
+  action?: string | undefined
+  /** Events at or after this instant. */
+  since?: Date | undefined
+  /** Events strictly before this instant. */
+  until?: Date | undefined
+}
+
+/** An event to append: the store assigns the id unless one is given. */
+export type NewAuditEvent = Omit<AuditEvent, 'id'> & { id?: string | undefined }
+
+export type AuditStore = {
+  /**
+   * Writes events in one statement and returns them as stored. Ids are time-ordered UUIDs
+   * (v7) made by the store unless given.
+   */
+  append(events: readonly NewAuditEvent[]): Promise<AuditEvent[]>
+  /** Newest first, by (at, id); `cursor` continues a previous page of the same filters. */
+  list(options?: AuditListOptions): Promise<Page<AuditEvent>>
+}
+
 /** The whole store, opened from a database URL. */
 export type Store = {
   readonly dialect: 'sqlite' | 'postgres'
@@ -187,6 +239,8 @@ export type Store = {
   readonly signingKeys: SigningKeyStore
   /** Issued sessions (logout and user-disable revoke them). */
   readonly sessions: SessionStore
+  /** The audit log: append-only events, listed newest first. */
+  readonly audit: AuditStore
   /** Applies pending migrations (idempotent, safe to run concurrently on PostgreSQL). */
   migrate(): Promise<{ applied: string[] }>
   /** Cheap liveness check of the database, for `/ready`. */

@@ -56,9 +56,24 @@ export type SessionsTable = {
   revoked_at: DbTime | null
 }
 
+export type AuditEventsTable = {
+  id: string
+  at: DbTime
+  action: string
+  actor_kind: string
+  actor_id: string | null
+  user_id: string | null
+  token_id: string | null
+  client_ip: string | null
+  request_id: string | null
+  /** JSON text on SQLite; jsonb on PostgreSQL (written as JSON text, read back as an object). */
+  details: string | Record<string, unknown>
+}
+
 export type Database = {
   users: UsersTable
   api_tokens: APITokensTable
+  audit_events: AuditEventsTable
   signing_keys: SigningKeysTable
   sessions: SessionsTable
 }

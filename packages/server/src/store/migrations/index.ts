@@ -1,6 +1,7 @@
 import type { Migration, MigrationProvider } from 'kysely'
 import * as m0001 from './0001-users-and-api-tokens.js'
 import * as m0002 from './0002-sessions-and-signing-keys.js'
+import * as m0004 from './0004-audit-events.js'
 
 type MigrationModule = {
   up(db: Parameters<Migration['up']>[0], dialect: 'sqlite' | 'postgres'): Promise<void>
@@ -14,6 +15,7 @@ type MigrationModule = {
 const MIGRATIONS: Readonly<Record<string, MigrationModule>> = {
   '0001_users_and_api_tokens': m0001,
   '0002_sessions_and_signing_keys': m0002,
+  '0004_audit_events': m0004,
 }
 
 /** The names of every migration, in order. */
