@@ -98,6 +98,38 @@ export type ServerConfig = {
     /** Prefix of every key and of the revocation channel. Default `keygate:`. */
     keyPrefix: string
   }
+  /** Signed sessions: `POST /v1/auth/sessions`, the session cookie, the JWKS (docs/sessions.md). */
+  sessions: {
+    /** Lifetime of a session, in seconds (60–86400). Default 900 (15 minutes). */
+    ttlSeconds: number
+    /** Algorithm of new signing keys: `EdDSA` (Ed25519, default) or `ES256` (P-256). */
+    algorithm: 'EdDSA' | 'ES256'
+    /** How long one signing key signs before the next takes over, in days (1–365). Default 30. */
+    keyRotationDays: number
+    /** How long a new key is published in the JWKS before it signs, in seconds. Default 3600. */
+    publishAheadSeconds: number
+    /** `iss` of every session. Default `keygate`. */
+    issuer: string
+    /** `aud` of every session. Default `keygate`. */
+    audience: string
+    /** Default `__Host-keygate_session`, or `keygate_session` when `cookieSecure` is false. */
+    cookieName: string
+    /** `Secure` cookie. Default true; false only when `host` is a loopback address (plain-http development). */
+    cookieSecure: boolean
+    /** Origins besides the server's own from which a cookie session may write. Default none. */
+    allowedOrigins: readonly string[]
+    /** Encrypts signing private keys at rest (at least 32 characters). Optional; never logged. */
+    keyEncryptionSecret?: string | undefined
+  }
+  /** External auth backend: `internalToken` + `X-On-Behalf-Of` (docs/external-auth.md). */
+  externalAuth: {
+    /** Turns the mode on. Default false. */
+    enabled: boolean
+    /** The internal token (at least 32 bytes; several comma-separated during a rotation). Never logged. */
+    internalToken?: string | undefined
+    /** Names the calling service in `principal.actor`. Default `external-auth`. */
+    actor: string
+  }
 }
 
 /** A secret source named in configuration: an environment variable, or a file (one per line). */
@@ -175,6 +207,19 @@ export function defaultConfig(): ServerConfig {
     },
     apiDocs: true,
     redis: { url: undefined, keyPrefix: 'keygate:' },
+    sessions: {
+      ttlSeconds: 900,
+      algorithm: 'EdDSA',
+      keyRotationDays: 30,
+      publishAheadSeconds: 3600,
+      issuer: 'keygate',
+      audience: 'keygate',
+      cookieName: '__Host-keygate_session',
+      cookieSecure: true,
+      allowedOrigins: [],
+      keyEncryptionSecret: undefined,
+    },
+    externalAuth: { enabled: false, internalToken: undefined, actor: 'external-auth' },
   }
 }
 
@@ -524,6 +569,8 @@ function resolveAll(input: ServerConfigInput): ServerConfig {
     metrics,
     apiDocs,
     redis,
+    sessions: resolveSessions(root.sessions, defaults.sessions, host),
+    externalAuth: resolveExternalAuth(root.externalAuth, defaults.externalAuth, tokens.prefix),
   }
 }
 
@@ -559,12 +606,163 @@ function resolveMetrics(
   return { enabled: flag('enabled'), protect, serviceToken, processMetrics: flag('processMetrics') }
 }
 
+const LOOPBACK_HOSTS: readonly string[] = ['127.0.0.1', '::1', '[::1]', 'localhost']
+const COOKIE_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/
+// RFC 6750 §2.1 b64token: what an `Authorization: Bearer` value may hold.
+const BEARER_TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/
+
+function bool(value: unknown, key: string): boolean {
+  if (typeof value !== 'boolean') fail(key, 'must be a boolean')
+  return value
+}
+
+function resolveSessions(
+  value: unknown,
+  defaults: ServerConfig['sessions'],
+  host: string,
+): ServerConfig['sessions'] {
+  const input = checkKeys(value ?? {}, 'sessions', Object.keys(defaults))
+  const ttlSeconds = pick(input, 'ttlSeconds', defaults.ttlSeconds, (v) =>
+    int(v, 'sessions.ttlSeconds', 60, 86_400),
+  )
+  const algorithm = pick(input, 'algorithm', defaults.algorithm, (v) => {
+    if (v !== 'EdDSA' && v !== 'ES256') fail('sessions.algorithm', 'must be EdDSA or ES256')
+    return v
+  })
+  const keyRotationDays = pick(input, 'keyRotationDays', defaults.keyRotationDays, (v) =>
+    int(v, 'sessions.keyRotationDays', 1, 365),
+  )
+  const publishAheadSeconds = pick(
+    input,
+    'publishAheadSeconds',
+    Math.min(defaults.publishAheadSeconds, keyRotationDays * 43_200),
+    (v) => int(v, 'sessions.publishAheadSeconds', 60, keyRotationDays * 86_400 - 1),
+  )
+  const text = (name: 'issuer' | 'audience') =>
+    pick(input, name, defaults[name], (v) => {
+      const s = str(v, `sessions.${name}`)
+      if (!/^[\x21-\x7e]{1,256}$/.test(s))
+        fail(`sessions.${name}`, 'must be 1-256 printable characters without spaces')
+      return s
+    })
+  const cookieSecure = pick(input, 'cookieSecure', defaults.cookieSecure, (v) => {
+    const secure = bool(v, 'sessions.cookieSecure')
+    if (!secure && !LOOPBACK_HOSTS.includes(host)) {
+      fail(
+        'sessions.cookieSecure',
+        'may be false only when host is a loopback address (127.0.0.1, ::1, localhost): plain-http development',
+      )
+    }
+    return secure
+  })
+  const cookieName = pick(
+    input,
+    'cookieName',
+    cookieSecure ? defaults.cookieName : 'keygate_session',
+    (v) => {
+      if (typeof v !== 'string' || !COOKIE_NAME.test(v) || v.length > 64) {
+        fail('sessions.cookieName', 'must be a cookie name (1-64 token characters)')
+      }
+      if (!cookieSecure && /^__(host|secure)-/i.test(v)) {
+        fail(
+          'sessions.cookieName',
+          'may not start with __Host- or __Secure- when cookieSecure is false',
+        )
+      }
+      return v
+    },
+  )
+  const allowedOrigins = pick(input, 'allowedOrigins', defaults.allowedOrigins, (v) => {
+    if (!Array.isArray(v)) fail('sessions.allowedOrigins', 'must be a list of origins')
+    for (const entry of v) {
+      let origin: string | undefined
+      try {
+        origin = typeof entry === 'string' ? new URL(entry).origin : undefined
+      } catch {
+        origin = undefined
+      }
+      if (origin === undefined || origin !== entry || !/^https?:/.test(origin)) {
+        fail(
+          'sessions.allowedOrigins',
+          `entry ${JSON.stringify(entry)} is not an origin like https://console.example.com`,
+        )
+      }
+    }
+    return Object.freeze([...(v as string[])])
+  })
+  const keyEncryptionSecret = pick<string | undefined>(
+    input,
+    'keyEncryptionSecret',
+    undefined,
+    (v) => {
+      if (typeof v !== 'string' || v.length < 32) {
+        fail('sessions.keyEncryptionSecret', 'must be at least 32 characters')
+      }
+      return v
+    },
+  )
+  return {
+    ttlSeconds,
+    algorithm,
+    keyRotationDays,
+    publishAheadSeconds,
+    issuer: text('issuer'),
+    audience: text('audience'),
+    cookieName,
+    cookieSecure,
+    allowedOrigins,
+    keyEncryptionSecret,
+  }
+}
+
+function resolveExternalAuth(
+  value: unknown,
+  defaults: ServerConfig['externalAuth'],
+  prefix: string,
+): ServerConfig['externalAuth'] {
+  const input = checkKeys(value ?? {}, 'externalAuth', Object.keys(defaults))
+  const enabled = pick(input, 'enabled', defaults.enabled, (v) => bool(v, 'externalAuth.enabled'))
+  // The value is a secret: messages name the key and the rule, never the value.
+  const internalToken = pick<string | undefined>(input, 'internalToken', undefined, (v) => {
+    if (typeof v !== 'string') fail('externalAuth.internalToken', 'must be a string')
+    for (const secret of v.split(',').map((s) => s.trim())) {
+      if (Buffer.byteLength(secret) < 32) {
+        fail(
+          'externalAuth.internalToken',
+          'must be at least 32 bytes (e.g. openssl rand -base64 32)',
+        )
+      }
+      if (!BEARER_TOKEN.test(secret)) {
+        fail(
+          'externalAuth.internalToken',
+          'must be sendable as a bearer token: [A-Za-z0-9-._~+/] then =',
+        )
+      }
+      if (secret.startsWith(`${prefix}_`) || secret.split('.').length === 3) {
+        fail('externalAuth.internalToken', 'must not look like an API token or a JWT')
+      }
+    }
+    return v
+  })
+  const actor = pick(input, 'actor', defaults.actor, (v) => {
+    if (typeof v !== 'string' || !/^[A-Za-z0-9._-]{1,64}$/.test(v)) {
+      fail('externalAuth.actor', 'must be 1-64 of [A-Za-z0-9._-]')
+    }
+    return v
+  })
+  return { enabled, internalToken, actor }
+}
+
 /**
  * Reads the `KEYGATE_*` environment variables this release understands (the layered
  * flags > environment > file loader arrives with the full CLI): `KEYGATE_HOST`, `KEYGATE_PORT`,
  * `KEYGATE_DATABASE_URL`, `KEYGATE_TOKEN_PREFIX`, `KEYGATE_TOKEN_PEPPER`, `KEYGATE_TRUST_PROXY`
  * (comma-separated IPs/CIDRs, or `false`), `KEYGATE_BODY_LIMIT`, `KEYGATE_LOG_LEVEL`,
- * `KEYGATE_REDIS_URL`, `KEYGATE_REDIS_KEY_PREFIX`.
+ * `KEYGATE_REDIS_URL`, `KEYGATE_REDIS_KEY_PREFIX`, `KEYGATE_EXTERNAL_AUTH` (`true`/`false`),
+ * `KEYGATE_INTERNAL_TOKEN`, `KEYGATE_SESSION_TTL_SECONDS`, `KEYGATE_SESSION_ALGORITHM`,
+ * `KEYGATE_SESSION_ISSUER`, `KEYGATE_SESSION_AUDIENCE`, `KEYGATE_SESSION_COOKIE_SECURE`
+ * (`true`/`false`), `KEYGATE_SESSION_ALLOWED_ORIGINS` (comma-separated),
+ * `KEYGATE_SESSION_KEY_ENCRYPTION_SECRET`.
  *
  * @throws TypeError naming the variable when a number does not parse.
  * @example
@@ -600,5 +798,36 @@ export function configFromEnv(
     if (env.KEYGATE_REDIS_URL) out.redis.url = env.KEYGATE_REDIS_URL
     if (env.KEYGATE_REDIS_KEY_PREFIX) out.redis.keyPrefix = env.KEYGATE_REDIS_KEY_PREFIX
   }
+  const flag = (name: string): boolean => {
+    const raw = env[name]!.trim()
+    if (raw !== 'true' && raw !== 'false') {
+      throw new TypeError(`keygate config: ${name} must be true or false`)
+    }
+    return raw === 'true'
+  }
+  if (env.KEYGATE_EXTERNAL_AUTH || env.KEYGATE_INTERNAL_TOKEN) {
+    out.externalAuth = {}
+    if (env.KEYGATE_EXTERNAL_AUTH) out.externalAuth.enabled = flag('KEYGATE_EXTERNAL_AUTH')
+    if (env.KEYGATE_INTERNAL_TOKEN) out.externalAuth.internalToken = env.KEYGATE_INTERNAL_TOKEN
+  }
+  const session: NonNullable<ServerConfigInput['sessions']> = {}
+  if (env.KEYGATE_SESSION_TTL_SECONDS) session.ttlSeconds = number('KEYGATE_SESSION_TTL_SECONDS')
+  if (env.KEYGATE_SESSION_ALGORITHM) {
+    session.algorithm = env.KEYGATE_SESSION_ALGORITHM as ServerConfig['sessions']['algorithm']
+  }
+  if (env.KEYGATE_SESSION_ISSUER) session.issuer = env.KEYGATE_SESSION_ISSUER
+  if (env.KEYGATE_SESSION_AUDIENCE) session.audience = env.KEYGATE_SESSION_AUDIENCE
+  if (env.KEYGATE_SESSION_COOKIE_SECURE) {
+    session.cookieSecure = flag('KEYGATE_SESSION_COOKIE_SECURE')
+  }
+  if (env.KEYGATE_SESSION_ALLOWED_ORIGINS) {
+    session.allowedOrigins = env.KEYGATE_SESSION_ALLOWED_ORIGINS.split(',')
+      .map((s) => s.trim())
+      .filter((s) => s !== '')
+  }
+  if (env.KEYGATE_SESSION_KEY_ENCRYPTION_SECRET) {
+    session.keyEncryptionSecret = env.KEYGATE_SESSION_KEY_ENCRYPTION_SECRET
+  }
+  if (Object.keys(session).length > 0) out.sessions = session
   return out
 }
