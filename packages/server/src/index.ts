@@ -3,7 +3,6 @@ export {
   BUILTIN_ROLES,
   BUILTIN_SCOPES,
   ConfigError,
-  configFromEnv,
   defaultConfig,
   resolveConfig,
   type ConfigIssue,
@@ -12,6 +11,18 @@ export {
   type ServerConfig,
   type ServerConfigInput,
 } from './config.js'
+export {
+  CONFIG_KEYS,
+  configFromEnv,
+  envName,
+  OTHER_ENV_VARIABLES,
+  parseConfigValue,
+  readConfigEnv,
+  type ConfigEnv,
+  type ConfigEnvIssue,
+  type ConfigKey,
+  type ConfigKeyType,
+} from './config-env.js'
 export { createUser, type CreateUserOptions } from './services/create-user.js'
 export { bootstrapAdmin } from './services/bootstrap-admin.js'
 export { ServiceError, type FieldError } from './lib/errors.js'
