@@ -34,6 +34,7 @@ export const ERROR_TABLE = {
   method_not_allowed: { status: 405, challenge: null, title: 'Method not allowed' },
   payload_too_large: { status: 413, challenge: null, title: 'Payload too large' },
   unsupported_media_type: { status: 415, challenge: null, title: 'Unsupported media type' },
+  csrf_failed: { status: 403, challenge: null, title: 'Cross-site request refused' },
 } as const satisfies Record<
   string,
   {

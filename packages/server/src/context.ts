@@ -1,6 +1,8 @@
 import type { ServerConfig } from './config.js'
+import type { ExternalAuth } from './external-auth/create-external-auth.js'
 import type { ScopePolicy } from './lib/scope-policy.js'
 import type { RateLimiter } from './rate-limit/rate-limiter.js'
+import type { SessionService } from './sessions/create-session-service.js'
 import type { Store } from './store/types.js'
 
 /** What every route is built with. */
@@ -14,5 +16,9 @@ export type ServerContext = {
    * change takes effect on this instance at once.
    */
   readonly invalidate: (tokenId: string) => void
+  /** Signed sessions: issue, end, publish keys (docs/sessions.md). */
+  readonly sessions: SessionService
+  /** The external auth backend, when `externalAuth.enabled` (docs/external-auth.md). */
+  readonly externalAuth?: ExternalAuth | undefined
   readonly now: () => Date
 }

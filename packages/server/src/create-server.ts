@@ -1,10 +1,11 @@
 import { randomFillSync } from 'node:crypto'
-import { describeError } from '@keygate/core'
+import { describeError, type SecretSource } from '@keygate/core'
 import Fastify, { type FastifyInstance } from 'fastify'
 import { registerAuth } from './auth/register-auth.js'
-import { createTokenStrategy } from './auth/create-token-strategy.js'
+import { createTokenStrategy, tokenStrategyChain } from './auth/create-token-strategy.js'
 import { resolveConfig, type ServerConfig, type ServerConfigInput } from './config.js'
 import type { ServerContext } from './context.js'
+import { createExternalAuth, type ExternalAuth } from './external-auth/create-external-auth.js'
 import { coerceQuery } from './lib/coerce-query.js'
 import { ServiceError } from './lib/errors.js'
 import { parseJSONBody } from './lib/parse-json-body.js'
@@ -16,12 +17,18 @@ import { guardStore } from './lib/guard-store.js'
 import { createMemoryRateLimiter } from './rate-limit/memory-rate-limiter.js'
 import type { RateLimiter } from './rate-limit/rate-limiter.js'
 import { allRoutes } from './routes/index.js'
+import { createSessionService, type SessionService } from './sessions/create-session-service.js'
 import { openStore } from './store/open-store.js'
 import { createLastUsedRecorder } from './store/last-used-recorder.js'
 import type { Store } from './store/types.js'
 
 /** Options of {@link createServer} beyond the configuration: things to share or inspect. */
 export type CreateServerOptions = {
+  /**
+   * Where the internal token of external auth comes from (any `SecretSource`), instead of
+   * `externalAuth.internalToken`. Only with `externalAuth.enabled`.
+   */
+  internalTokenSource?: SecretSource
   /** Use this store instead of opening `config.database`; the caller closes it. */
   store?: Store
   /** Default: an in-memory limiter (one instance). */
@@ -114,6 +121,25 @@ export async function createServer(
     forceCloseConnections: 'idle',
   })
 
+  // Both fail the start with a clear message: a missing or short internal token, a signing key
+  // that cannot be decrypted.
+  let sessions: SessionService
+  let externalAuth: ExternalAuth | undefined
+  try {
+    const guarded = guardStore(store)
+    externalAuth = await createExternalAuth({
+      config,
+      users: guarded.users,
+      policy,
+      source: options.internalTokenSource,
+      logger: app.log,
+    })
+    sessions = await createSessionService({ config, store: guarded, policy, logger: app.log })
+  } catch (error) {
+    if (ownsStore) await store.close()
+    throw error
+  }
+
   const recorder = createLastUsedRecorder({
     store,
     flushIntervalMs: config.lastUsedFlushMs,
@@ -131,6 +157,8 @@ export async function createServer(
     policy,
     rateLimiter,
     invalidate: (tokenId) => strategy.invalidate(tokenId),
+    sessions,
+    externalAuth,
     now: () => new Date(),
   }
 
@@ -178,10 +206,19 @@ export async function createServer(
     throw new ServiceError('not_found', { detail: 'Not found' })
   })
 
-  await registerAuth(app, { strategy, realm: config.realm, logger: app.log })
+  await registerAuth(app, {
+    strategies: tokenStrategyChain({
+      apiTokens: strategy,
+      sessions: sessions.strategy,
+      internalToken: externalAuth?.strategy,
+    }),
+    realm: config.realm,
+    logger: app.log,
+  })
   for (const route of routes) app.route(route)
 
   app.addHook('onClose', async () => {
+    sessions.close()
     await recorder.close()
     await rateLimiter.close()
     if (ownsStore) await store.close()

@@ -1,4 +1,4 @@
-import { apiTokens, type APITokensStrategy, type Logger } from '@keygate/core'
+import { apiTokens, type APITokensStrategy, type Logger, type Strategy } from '@keygate/core'
 import type { ServerConfig } from '../config.js'
 import { createAPITokenVerifier } from '../store/create-api-token-verifier.js'
 import type { Store } from '../store/types.js'
@@ -26,4 +26,23 @@ export function createTokenStrategy(options: {
     onUse: options.onUse,
     logger: options.logger,
   })
+}
+
+/**
+ * The token service's chain, in order: `apiTokens` claims only credentials with its prefix;
+ * `sessions` only JWT-shaped bearers (and the session cookie when there is no credential);
+ * `internalToken`, when external auth is on, only the internal token itself, passing any other
+ * bearer on so that it gets the ordinary `401 invalid_token`. No credential is recognised by
+ * two of them, so the order decides nothing but speed (API tokens are the common case).
+ */
+export function tokenStrategyChain(options: {
+  apiTokens: Strategy
+  sessions: Strategy
+  internalToken?: Strategy | undefined
+}): Strategy[] {
+  return [
+    options.apiTokens,
+    options.sessions,
+    ...(options.internalToken === undefined ? [] : [options.internalToken]),
+  ]
 }

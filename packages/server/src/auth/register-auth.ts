@@ -11,7 +11,8 @@ import type { FastifyContextConfig, FastifyInstance, FastifyRequest } from 'fast
  * with {@link needs}. A route added without either is protected: the default fails closed.
  */
 export type RegisterAuthOptions = {
-  strategy: Strategy
+  /** The chain, in order (see `tokenStrategyChain`). */
+  strategies: readonly Strategy[]
   realm: string
   logger: Logger
 }
@@ -30,7 +31,7 @@ export async function registerAuth(
   options: RegisterAuthOptions,
 ): Promise<void> {
   await app.register(keygate, {
-    strategies: [options.strategy],
+    strategies: options.strategies,
     realm: options.realm,
     logger: options.logger,
     // Public routes are chosen by the router (PUBLIC), never by path matching.

@@ -2,14 +2,18 @@ import type { RouteOptions } from 'fastify'
 import type { ServerContext } from '../context.js'
 import '../lib/schema-docs.js'
 import { changePasswordRoute } from './change-password.js'
+import { createSessionRoute } from './create-session.js'
 import { createTokenRoute } from './create-token.js'
 import { createUserRoute } from './create-user.js'
+import { deleteCurrentSessionRoute } from './delete-current-session.js'
 import { getCurrentUserRoute } from './get-current-user.js'
 import { getHealthRoute } from './get-health.js'
+import { getJWKSRoute } from './get-jwks.js'
 import { getReadyRoute } from './get-ready.js'
 import { getUserRoute } from './get-user.js'
 import { listTokensRoute } from './list-tokens.js'
 import { listUsersRoute } from './list-users.js'
+import { putInternalUserRoute } from './put-internal-user.js'
 import { revokeCurrentTokenRoute } from './revoke-current-token.js'
 import { revokeTokenRoute } from './revoke-token.js'
 import { rotateTokenRoute } from './rotate-token.js'
@@ -31,5 +35,11 @@ export function allRoutes(ctx: ServerContext): RouteOptions[] {
     getUserRoute(ctx),
     updateUserRoute(ctx),
     changePasswordRoute(ctx),
+    createSessionRoute(ctx),
+    deleteCurrentSessionRoute(ctx),
+    getJWKSRoute(ctx),
+    // Only when external auth is on: otherwise the path does not exist (404), and a request
+    // bearing the internal token gets the ordinary answer to an unknown bearer (401).
+    ...(ctx.externalAuth === undefined ? [] : [putInternalUserRoute(ctx, ctx.externalAuth)]),
   ]
 }

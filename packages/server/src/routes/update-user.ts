@@ -51,8 +51,10 @@ export function updateUserRoute(ctx: ServerContext): RouteOptions {
       if (user === undefined) throw notFound()
       if (body.disabled === true && !before.disabled) {
         const count = await revokeUserTokens(ctx, id)
+        // Every session of the user ends too (refused from the next request on).
+        const sessions = await ctx.sessions.endAllForUser(id)
         request.log.info(
-          { userId: id, by: principal.subject, revokedTokens: count },
+          { userId: id, by: principal.subject, revokedTokens: count, endedSessions: sessions },
           'user disabled',
         )
       }

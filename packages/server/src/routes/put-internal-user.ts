@@ -1,0 +1,122 @@
+import type { RouteOptions } from 'fastify'
+import type { ServerContext } from '../context.js'
+import type { ExternalAuth } from '../external-auth/create-external-auth.js'
+import { PUBLIC } from '../auth/register-auth.js'
+import { normalizeEmail } from '../lib/emails.js'
+import { invalidField } from '../lib/errors.js'
+import { revokeUserTokens } from '../lib/revoke-user-tokens.js'
+import { authRequestOf } from '../sessions/auth-request-of.js'
+import { ConflictError, type User } from '../store/types.js'
+
+type Body = { email: string; slug: string; role?: string }
+
+const timestamp = { type: 'string', format: 'date-time' } as const
+
+/** A user as the internal API answers it: the public view plus the slug. */
+export const internalUserSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['id', 'email', 'slug', 'role', 'disabled', 'created_at', 'updated_at'],
+  properties: {
+    id: { type: 'string', format: 'uuid' },
+    email: { type: 'string' },
+    slug: { type: ['string', 'null'] },
+    role: { type: 'string' },
+    disabled: { type: 'boolean' },
+    created_at: timestamp,
+    updated_at: timestamp,
+  },
+} as const
+
+function view(user: User) {
+  return {
+    id: user.id,
+    email: user.email,
+    slug: user.slug,
+    role: user.role,
+    disabled: user.disabled,
+    created_at: user.createdAt.toISOString(),
+    updated_at: user.updatedAt.toISOString(),
+  }
+}
+
+/**
+ * `PUT /v1/internal/users/{id}` (the internal token alone; registered only when external auth is
+ * on): the auth backend provisions its users under their own UUIDs. Idempotent upsert: `201`
+ * when created, `200` otherwise; `email` and `slug` are required; `role` is optional and, when
+ * not sent, never overwritten (a new user gets `user`). A new role revokes the user's API tokens
+ * that carry a scope the role may not grant, as `PATCH /v1/users/{id}` does. Users created here
+ * have no password: they cannot log in with one, only be acted for.
+ *
+ * The route is public to the gate (no user is named, so `internalToken` cannot judge it) and
+ * checks the internal token itself before the body is read: a missing one is `401
+ * missing_credentials`, any other bearer `401 invalid_internal_token`.
+ */
+export function putInternalUserRoute(ctx: ServerContext, external: ExternalAuth): RouteOptions {
+  return {
+    method: 'PUT',
+    url: '/v1/internal/users/:id',
+    config: PUBLIC,
+    onRequest: async (request) => {
+      await external.verifyCaller(authRequestOf(request))
+    },
+    schema: {
+      summary: 'Provision a user from the external auth backend (idempotent upsert)',
+      tags: ['external-auth'],
+      params: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['id'],
+        properties: {
+          id: {
+            type: 'string',
+            pattern:
+              '^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$',
+            description: 'The user’s id in the auth backend: a UUID.',
+          },
+        },
+      },
+      body: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['email', 'slug'],
+        properties: {
+          email: { type: 'string', minLength: 3, maxLength: 320 },
+          slug: { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$' },
+          role: { type: 'string', enum: [...ctx.policy.roles] },
+        },
+      },
+      response: { 200: internalUserSchema, 201: internalUserSchema },
+    },
+    handler: async (request, reply) => {
+      const id = (request.params as { id: string }).id.toLowerCase()
+      const body = request.body as Body
+      const email = normalizeEmail(body.email)
+      if (email === undefined) throw invalidField('/email', 'must be an email address')
+      const before = await ctx.store.users.findById(id)
+      let result
+      try {
+        result = await ctx.store.users.upsert(id, {
+          email,
+          slug: body.slug,
+          ...(body.role === undefined ? {} : { role: body.role }),
+        })
+      } catch (error) {
+        if (error instanceof ConflictError && (error.field === 'email' || error.field === 'slug')) {
+          throw invalidField(`/${error.field}`, 'already exists')
+        }
+        throw error
+      }
+      const { user, created } = result
+      if (before !== undefined && before.role !== user.role) {
+        const role = user.role
+        const count = await revokeUserTokens(ctx, id, (t) =>
+          t.scopes.some((s) => !ctx.policy.canGrant(role, s)),
+        )
+        request.log.info({ userId: id, role, revokedTokens: count }, 'user role changed')
+      }
+      if (created) request.log.info({ userId: id }, 'user provisioned')
+      return reply.code(created ? 201 : 200).send(view(user))
+    },
+  }
+}
