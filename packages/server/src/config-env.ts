@@ -222,7 +222,7 @@ export function readConfigEnv(env: Readonly<Record<string, string | undefined>>)
         name.startsWith('KEYGATE_') && !known.has(name) && !name.startsWith('KEYGATE_TEST_'),
     )
     .sort()
-  return { input: input, sources, issues, unknown }
+  return { input, sources, issues, unknown }
 }
 
 /**

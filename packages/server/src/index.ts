@@ -24,6 +24,17 @@ export {
   type ConfigKeyType,
 } from './config-env.js'
 export { createUser, type CreateUserOptions } from './services/create-user.js'
+export { createScopePolicy, type ScopePolicy } from './lib/scope-policy.js'
+export {
+  completeSetup,
+  generateSetupCode,
+  issueSetupCode,
+  SETUP_CODE_TTL_SECONDS,
+  setupCodePath,
+  type CompleteSetupOptions,
+  type IssuedSetupCode,
+  type IssueSetupCodeOptions,
+} from './setup/index.js'
 export { bootstrapAdmin } from './services/bootstrap-admin.js'
 export { ServiceError, type FieldError } from './lib/errors.js'
 export {

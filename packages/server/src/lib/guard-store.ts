@@ -29,6 +29,7 @@ export function guardStore(store: Store): Store {
     users: guard(store.users),
     tokens: guard(store.tokens),
     audit: guard(store.audit),
+    setup: guard(store.setup),
     signingKeys: guard(store.signingKeys),
     sessions: guard(store.sessions),
     migrate: () => store.migrate(),

@@ -5,6 +5,7 @@ import { changePasswordRoute } from './change-password.js'
 import { createSessionRoute } from './create-session.js'
 import { createTokenRoute } from './create-token.js'
 import { createUserRoute } from './create-user.js'
+import { createSetupRoute } from './create-setup.js'
 import { deleteCurrentSessionRoute } from './delete-current-session.js'
 import { getCurrentUserRoute } from './get-current-user.js'
 import { getHealthRoute } from './get-health.js'
@@ -35,6 +36,7 @@ export function allRoutes(ctx: ServerContext): RouteOptions[] {
     getUserRoute(ctx),
     updateUserRoute(ctx),
     changePasswordRoute(ctx),
+    createSetupRoute(ctx),
     createSessionRoute(ctx),
     deleteCurrentSessionRoute(ctx),
     getJWKSRoute(ctx),

@@ -104,6 +104,7 @@ describe.runIf(available)('migrations on PostgreSQL', () => {
       'kysely_migration',
       'kysely_migration_lock',
       'sessions',
+      'setup_codes',
       'signing_keys',
       'users',
     ])

@@ -10,6 +10,7 @@ import { createTokenStore } from './lib/create-token-store.js'
 import { createUserStore } from './lib/create-user-store.js'
 import { postgresCodec, sqliteCodec, type Codec, type Database, type DB } from './lib/database.js'
 import { migrationProvider } from './migrations/index.js'
+import { createSetupStore } from '../setup/setup-store.js'
 import type { OpenStoreOptions, Store } from './types.js'
 
 const SCHEMA = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/
@@ -152,6 +153,7 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
     users: createUserStore(scoped, codec),
     tokens: createTokenStore(scoped, codec),
     audit: createAuditStore(scoped, codec),
+    setup: createSetupStore(scoped, codec),
     signingKeys: createSigningKeyStore(scoped, codec),
     sessions: createSessionStore(scoped, codec),
     async migrate() {

@@ -6,6 +6,10 @@
  * `Date`; lists are ordered by (created_at, id) descending-stable with an opaque `cursor`.
  */
 
+import type { SetupStore } from '../setup/setup-store.js'
+
+export type { SetupCodeRecord, SetupStore } from '../setup/setup-store.js'
+
 /** A user of the token service. `passwordHash` is argon2id (PHC string) or null (external users). */
 export type User = {
   id: string
@@ -241,6 +245,8 @@ export type Store = {
   readonly sessions: SessionStore
   /** The audit log: append-only events, listed newest first. */
   readonly audit: AuditStore
+  /** The pending first-start setup code (docs/configuration.md#first-start). */
+  readonly setup: SetupStore
   /** Applies pending migrations (idempotent, safe to run concurrently on PostgreSQL). */
   migrate(): Promise<{ applied: string[] }>
   /** Cheap liveness check of the database, for `/ready`. */

@@ -1,6 +1,7 @@
 import type { Migration, MigrationProvider } from 'kysely'
 import * as m0001 from './0001-users-and-api-tokens.js'
 import * as m0002 from './0002-sessions-and-signing-keys.js'
+import * as m0003 from './0003-setup-codes.js'
 import * as m0004 from './0004-audit-events.js'
 
 type MigrationModule = {
@@ -15,6 +16,7 @@ type MigrationModule = {
 const MIGRATIONS: Readonly<Record<string, MigrationModule>> = {
   '0001_users_and_api_tokens': m0001,
   '0002_sessions_and_signing_keys': m0002,
+  '0003_setup_codes': m0003,
   '0004_audit_events': m0004,
 }
 
