@@ -1,3 +1,4 @@
+import type { Redis } from 'ioredis'
 import type { ServerConfig } from './config.js'
 import type { ExternalAuth } from './external-auth/create-external-auth.js'
 import type { ScopePolicy } from './lib/scope-policy.js'
@@ -12,10 +13,15 @@ export type ServerContext = {
   readonly policy: ScopePolicy
   readonly rateLimiter: RateLimiter
   /**
-   * Drops a token from this instance's verification cache: called on revoke and rotate, so the
-   * change takes effect on this instance at once.
+   * Drops a token from this instance's verification cache and tells the other instances to
+   * (docs/scaling.md): called on revoke and rotate, so the change takes effect on this instance
+   * at once and on the others within the documented bound.
    */
   readonly invalidate: (tokenId: string) => void
+  /** The same for every token of a user (disabled, or a role that lost scopes). */
+  readonly invalidateUser: (userId: string) => void
+  /** The Redis client when `redis.url` is configured (`/ready` pings it). */
+  readonly redis?: Redis | undefined
   /** Signed sessions: issue, end, publish keys (docs/sessions.md). */
   readonly sessions: SessionService
   /** The external auth backend, when `externalAuth.enabled` (docs/external-auth.md). */

@@ -16,6 +16,11 @@ import { formatValidationErrors } from './lib/validation-errors.js'
 import { guardStore } from './lib/guard-store.js'
 import { createMemoryRateLimiter } from './rate-limit/memory-rate-limiter.js'
 import type { RateLimiter } from './rate-limit/rate-limiter.js'
+import { connectRedis, createRedisClient } from './rate-limit/redis-client.js'
+import { createRedisRateLimiter } from './rate-limit/redis-rate-limiter.js'
+import { connectRevocations } from './revocation/connect-revocations.js'
+import { openRevocationBus } from './revocation/open-revocation-bus.js'
+import type { RevocationBus } from './revocation/revocation-bus.js'
 import { allRoutes } from './routes/index.js'
 import { createSessionService, type SessionService } from './sessions/create-session-service.js'
 import { openStore } from './store/open-store.js'
@@ -31,15 +36,25 @@ export type CreateServerOptions = {
   internalTokenSource?: SecretSource
   /** Use this store instead of opening `config.database`; the caller closes it. */
   store?: Store
-  /** Default: an in-memory limiter (one instance). */
+  /** Default: in Redis when `redis.url` is set (shared), else in memory (one instance). */
   rateLimiter?: RateLimiter
+  /**
+   * Carries revocations to the other instances. Default: from the configuration (Redis pub/sub,
+   * PostgreSQL LISTEN/NOTIFY, or none on SQLite; docs/scaling.md). Closed with the server.
+   */
+  revocationBus?: RevocationBus
   /** Where log lines go (pino JSON, one per line). Default stdout. */
   logStream?: { write(line: string): void }
 }
 
 /** The token service: a Fastify instance plus what it was built with. */
 export type KeygateServer = FastifyInstance & {
-  readonly tokenService: { readonly config: ServerConfig; readonly store: Store }
+  readonly tokenService: {
+    readonly config: ServerConfig
+    readonly store: Store
+    /** The bus revocations travel on between instances, if any (subscribe to observe it). */
+    readonly revocations: RevocationBus | undefined
+  }
 }
 
 // Request ids come from a pool of random bytes refilled 512 ids at a time: one
@@ -101,7 +116,6 @@ export async function createServer(
     if (ownsStore) await store.close()
     throw error
   }
-  const rateLimiter = options.rateLimiter ?? createMemoryRateLimiter()
 
   const app = Fastify({
     logger: {
@@ -140,6 +154,24 @@ export async function createServer(
     throw error
   }
 
+  const redis =
+    config.redis.url === undefined ? undefined : createRedisClient({ url: config.redis.url })
+  if (redis !== undefined && !(await connectRedis(redis))) {
+    app.log.warn(
+      {},
+      'keygate: Redis unreachable at start; rate limits are per instance until it is',
+    )
+  }
+  const rateLimiter =
+    options.rateLimiter ??
+    (redis === undefined
+      ? createMemoryRateLimiter()
+      : createRedisRateLimiter({
+          client: redis,
+          keyPrefix: config.redis.keyPrefix,
+          logger: app.log,
+        }))
+
   const recorder = createLastUsedRecorder({
     store,
     flushIntervalMs: config.lastUsedFlushMs,
@@ -151,12 +183,26 @@ export async function createServer(
     onUse: (tokenId, at) => recorder.record(tokenId, at),
     logger: app.log,
   })
+  const bus = options.revocationBus ?? openRevocationBus({ config, redis, logger: app.log })
+  const revocations =
+    bus === undefined ? undefined : connectRevocations({ bus, target: strategy, logger: app.log })
+  if (revocations !== undefined && !(await revocations.started)) {
+    app.log.warn({ bus: bus?.kind }, 'keygate: revocation bus unreachable at start; retrying')
+  }
   const ctx: ServerContext = {
     config,
     store: guardStore(store),
     policy,
     rateLimiter,
-    invalidate: (tokenId) => strategy.invalidate(tokenId),
+    invalidate: (tokenId) => {
+      strategy.invalidate(tokenId)
+      revocations?.broadcast({ kind: 'token', tokenId })
+    },
+    invalidateUser: (userId) => {
+      strategy.invalidateAll()
+      revocations?.broadcast({ kind: 'user', userId })
+    },
+    redis,
     sessions,
     externalAuth,
     now: () => new Date(),
@@ -220,11 +266,13 @@ export async function createServer(
   app.addHook('onClose', async () => {
     sessions.close()
     await recorder.close()
+    await revocations?.close()
     await rateLimiter.close()
+    if (redis !== undefined) await redis.quit().catch(() => redis.disconnect())
     if (ownsStore) await store.close()
   })
 
-  app.decorate('tokenService', Object.freeze({ config, store }))
+  app.decorate('tokenService', Object.freeze({ config, store, revocations: bus }))
   return app as unknown as KeygateServer
 }
 

@@ -14,8 +14,9 @@ async function allTokens(ctx: ServerContext, userId: string): Promise<APIToken[]
 }
 
 /**
- * Revokes a user's live tokens — all of them, or those `which` selects — and drops them from this
- * instance's verification cache. Returns how many were revoked.
+ * Revokes a user's live tokens — all of them, or those `which` selects — and drops them from the
+ * verification cache of this instance and, through the revocation bus, of every other one.
+ * Returns how many were revoked.
  */
 export async function revokeUserTokens(
   ctx: ServerContext,
@@ -23,12 +24,11 @@ export async function revokeUserTokens(
   which?: (token: APIToken) => boolean,
 ): Promise<number> {
   const now = ctx.now()
-  const tokens = await allTokens(ctx, userId)
   let revoked = 0
   if (which === undefined) {
     revoked = await ctx.store.tokens.revokeAllForUser(userId, now)
   } else {
-    for (const token of tokens) {
+    for (const token of await allTokens(ctx, userId)) {
       if (
         token.revokedAt === null &&
         which(token) &&
@@ -37,6 +37,8 @@ export async function revokeUserTokens(
         revoked++
     }
   }
-  for (const token of tokens) ctx.invalidate(token.id)
+  // One message for the user, not one per token: every cache is dropped whole (it has no index
+  // by user), which also covers a token created while this ran.
+  ctx.invalidateUser(userId)
   return revoked
 }

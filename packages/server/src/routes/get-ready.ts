@@ -4,10 +4,28 @@ import type { ServerContext } from '../context.js'
 import { ServiceError } from '../lib/errors.js'
 
 const PING_TIMEOUT_MS = 2000
+const REDIS_PING_TIMEOUT_MS = 1000
+
+/** Resolves with `check`, or rejects when it takes longer than `ms`. */
+async function within(check: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined
+  try {
+    await Promise.race([
+      check,
+      new Promise((_, reject) => {
+        timer = setTimeout(() => reject(new Error('ping timed out')), ms)
+      }),
+    ])
+  } finally {
+    clearTimeout(timer)
+  }
+}
 
 /**
- * `GET /ready`: `200 {"status":"ok"}` when the database answers within 2 s, else
- * `503 auth_unavailable` (problem+json, `Retry-After`): this instance cannot verify tokens.
+ * `GET /ready`: `200 {"status":"ok"}` when the database answers within 2 s and, when Redis is
+ * configured, Redis answers a PING within 1 s; else `503 auth_unavailable` (problem+json,
+ * `Retry-After`): this instance cannot verify tokens, or would not share rate limits and
+ * revocations with the others (docs/scaling.md).
  */
 export function getReadyRoute(ctx: ServerContext): RouteOptions {
   return {
@@ -44,6 +62,20 @@ export function getReadyRoute(ctx: ServerContext): RouteOptions {
         })
       } finally {
         clearTimeout(timer)
+      }
+      if (ctx.redis !== undefined) {
+        try {
+          await within(ctx.redis.ping(), REDIS_PING_TIMEOUT_MS)
+        } catch (error) {
+          request.log.warn(
+            { err: { type: (error as Error)?.name } },
+            'readiness: Redis unavailable',
+          )
+          throw new ServiceError('auth_unavailable', {
+            detail: 'Redis is not reachable',
+            retryAfterSeconds: 5,
+          })
+        }
       }
       return { status: 'ok' }
     },

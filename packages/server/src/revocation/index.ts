@@ -1,0 +1,17 @@
+export {
+  connectRevocations,
+  type ConnectRevocationsOptions,
+  type RevocationLink,
+  type RevocationTarget,
+} from './connect-revocations.js'
+export {
+  createPostgresRevocationBus,
+  postgresRevocationChannel,
+  type PostgresRevocationBusOptions,
+} from './create-postgres-revocation-bus.js'
+export {
+  createRedisRevocationBus,
+  type RedisRevocationBusOptions,
+} from './create-redis-revocation-bus.js'
+export type { Revocation, RevocationBus, RevocationListener } from './revocation-bus.js'
+export { openRevocationBus, type OpenRevocationBusOptions } from './open-revocation-bus.js'
