@@ -39,13 +39,34 @@ export { bootstrapAdmin } from './services/bootstrap-admin.js'
 export { ServiceError, type FieldError } from './lib/errors.js'
 export {
   clientKey,
+  connectRedis,
   createMemoryRateLimiter,
+  createRedisClient,
+  createRedisRateLimiter,
   rateLimitHeaders,
   type MemoryRateLimiterOptions,
   type RateLimitDecision,
   type RateLimiter,
   type RateLimitPolicy,
+  type RedisClientOptions,
+  type RedisRateLimiterOptions,
 } from './rate-limit/index.js'
+export {
+  connectRevocations,
+  createPostgresRevocationBus,
+  createRedisRevocationBus,
+  openRevocationBus,
+  postgresRevocationChannel,
+  type ConnectRevocationsOptions,
+  type OpenRevocationBusOptions,
+  type PostgresRevocationBusOptions,
+  type RedisRevocationBusOptions,
+  type Revocation,
+  type RevocationBus,
+  type RevocationLink,
+  type RevocationListener,
+  type RevocationTarget,
+} from './revocation/index.js'
 export {
   createAPITokenVerifier,
   createLastUsedRecorder,

@@ -2,3 +2,5 @@ export { createMemoryRateLimiter, type MemoryRateLimiterOptions } from './memory
 export { rateLimitHeaders } from './rate-limit-headers.js'
 export { clientKey } from './client-key.js'
 export type { RateLimitDecision, RateLimiter, RateLimitPolicy } from './rate-limiter.js'
+export { connectRedis, createRedisClient, type RedisClientOptions } from './redis-client.js'
+export { createRedisRateLimiter, type RedisRateLimiterOptions } from './redis-rate-limiter.js'
