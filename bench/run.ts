@@ -3,10 +3,12 @@
  *
  *   middleware   hello-world on each framework: no auth, keygate, the framework's peer
  *   server       the token service: API-token route vs /health (SQLite and PostgreSQL)
+ *   revocation   how long a revocation on one instance takes to reach another (Redis, PostgreSQL)
  */
 const benches: Record<string, () => Promise<{ main(argv: string[]): Promise<void> }>> = {
   middleware: () => import('./middleware.js'),
   server: () => import('./server.js'),
+  revocation: () => import('./revocation-latency.js'),
 }
 
 const [name, ...rest] = process.argv.slice(2)
