@@ -26,13 +26,15 @@ export async function redisAvailable(): Promise<boolean> {
     maxRetriesPerRequest: 0,
     retryStrategy: () => null,
   })
-  client.on('error', () => {})
+  let lastError: unknown
+  client.on('error', (error) => (lastError = error))
   try {
     await client.connect()
     await client.ping()
     return true
   } catch (error) {
-    const code = (error as { code?: unknown } | null)?.code
+    // ioredis rejects with "Connection is closed"; the 'error' event had the socket's code.
+    const code = ((lastError ?? error) as { code?: unknown } | null)?.code
     const reason =
       typeof code === 'string' ? code : error instanceof Error ? error.name : typeof error
     const host = new URL(REDIS_URL).host
