@@ -4,7 +4,6 @@ import {
   silentLogger,
   type Logger,
   type SessionSigner,
-  type SessionSignerOptions,
   type Strategy,
 } from '@keygate/core'
 import type { ServerConfig } from '../config.js'
@@ -121,7 +120,7 @@ export async function createSessionService(
       // Only the key that signs now is kept.
       signers.clear()
       found = createSessionSigner({
-        privateKey: key.privateJwk as SessionSignerOptions['privateKey'],
+        privateKey: key.privateJwk,
         kid: key.kid,
         alg: key.alg,
         issuer: settings.issuer,

@@ -7,7 +7,6 @@ import {
   silentLogger,
   type Logger,
   type Principal,
-  type SessionKey,
   type SessionsStrategy,
   type Strategy,
   type StrategyInput,
@@ -62,7 +61,7 @@ export function createSessionStrategy(options: SessionStrategyOptions): Strategy
     if (keys.length === 0) return undefined
     if (built === undefined || built.keys !== keys) {
       const inner = sessions({
-        keys: keys as unknown as SessionKey[],
+        keys,
         issuer,
         audience,
         algorithms: ['EdDSA', 'ES256'],
