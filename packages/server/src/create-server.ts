@@ -185,7 +185,24 @@ export async function createServer(
   })
   const bus = options.revocationBus ?? openRevocationBus({ config, redis, logger: app.log })
   const revocations =
-    bus === undefined ? undefined : connectRevocations({ bus, target: strategy, logger: app.log })
+    bus === undefined
+      ? undefined
+      : connectRevocations({
+          bus,
+          // Sessions travel with API tokens: a logout (its jti), a disabled user or a role change
+          // on another instance drops what this one remembers of them.
+          target: {
+            invalidate: (id) => {
+              strategy.invalidate(id)
+              sessions.registry.forget(id)
+            },
+            invalidateAll: () => {
+              strategy.invalidateAll()
+              sessions.registry.forgetAll()
+            },
+          },
+          logger: app.log,
+        })
   if (revocations !== undefined && !(await revocations.started)) {
     app.log.warn({ bus: bus?.kind }, 'keygate: revocation bus unreachable at start; retrying')
   }
@@ -200,6 +217,7 @@ export async function createServer(
     },
     invalidateUser: (userId) => {
       strategy.invalidateAll()
+      sessions.registry.forgetUser(userId)
       revocations?.broadcast({ kind: 'user', userId })
     },
     redis,

@@ -23,6 +23,8 @@ export function deleteCurrentSessionRoute(ctx: ServerContext): RouteOptions {
         })
       }
       await ctx.sessions.end(principal.tokenId)
+      // The other instances drop it from their caches too (the revocation bus, when there is one).
+      ctx.invalidate(principal.tokenId)
       request.log.info({ sessionId: principal.tokenId, userId: principal.subject }, 'session ended')
       return reply.code(204).header('set-cookie', ctx.sessions.clearCookie()).send()
     },

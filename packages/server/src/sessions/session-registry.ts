@@ -37,6 +37,14 @@ export type SessionRegistry = {
   endAllForUser(userId: string): Promise<number>
   /** Deletes expired sessions, at most once per `pruneIntervalMs`. Returns how many. */
   prune(): Promise<number>
+  /**
+   * Drops what this instance remembers of one session, of a user's sessions, or of all, so the
+   * next request asks the store: for revocations and role changes made on another instance
+   * (the revocation bus) or outside the registry.
+   */
+  forget(id: string): void
+  forgetUser(userId: string): void
+  forgetAll(): void
 }
 
 type Entry = { state: SessionState | undefined; until: number }
@@ -114,6 +122,19 @@ export function createSessionRegistry(options: SessionRegistryOptions): SessionR
         }
       }
       return count
+    },
+
+    forget(id) {
+      cache.delete(id)
+    },
+
+    forgetUser(userId) {
+      const lower = userId.toLowerCase()
+      for (const [id, entry] of cache) if (entry.state?.userId === lower) cache.delete(id)
+    },
+
+    forgetAll() {
+      cache.clear()
     },
 
     async prune() {
