@@ -8,7 +8,7 @@ import { userView } from '../lib/views.js'
 import { clientKey } from '../rate-limit/client-key.js'
 import { rateLimitHeaders } from '../rate-limit/rate-limit-headers.js'
 import { completeSetup } from '../setup/complete-setup.js'
-import { removeSetupCodeFile, setupCodePath } from '../setup/setup-file.js'
+import { removeSetupCodeFileFor, setupCodePath } from '../setup/setup-file.js'
 
 type Body = { code: string; email: string; password: string }
 
@@ -70,7 +70,7 @@ export function createSetupRoute(ctx: ServerContext): RouteOptions {
         now: ctx.now(),
         headers,
       })
-      await removeSetupCodeFile(setupCodePath(ctx.config.database.url)).catch(() => {
+      await removeSetupCodeFileFor(setupCodePath(ctx.config.database.url), body.code).catch(() => {
         request.log.warn({}, 'could not remove the setup code file')
       })
       request.log.info({ userId: user.id }, 'first admin created with the setup code')

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto'
-import { chmod, mkdir, rename, unlink, writeFile } from 'node:fs/promises'
+import { chmod, mkdir, readFile, rename, unlink, writeFile } from 'node:fs/promises'
 import { dirname, join, resolve } from 'node:path'
+import { normalizeSetupCode } from './setup-code.js'
 
 /** Name of the setup-code file in the data directory. */
 export const SETUP_CODE_FILE = 'setup-code'
@@ -50,4 +51,20 @@ export async function removeSetupCodeFile(path: string): Promise<void> {
   } catch (error) {
     if ((error as { code?: string }).code !== 'ENOENT') throw error
   }
+}
+
+/**
+ * Removes the code file if it holds `code` (another instance may have written a newer code
+ * there, and a file that is not ours is left alone).
+ */
+export async function removeSetupCodeFileFor(path: string, code: string): Promise<void> {
+  let content: string
+  try {
+    content = await readFile(path, 'utf8')
+  } catch (error) {
+    if ((error as { code?: string }).code === 'ENOENT') return
+    throw error
+  }
+  const held = normalizeSetupCode(content.trim())
+  if (held !== undefined && held === normalizeSetupCode(code)) await removeSetupCodeFile(path)
 }
