@@ -23,6 +23,14 @@ export {
   type ConfigKey,
   type ConfigKeyType,
 } from './config-env.js'
+export {
+  AUDIT_ACTIONS,
+  createAuditRecorder,
+  type Audit,
+  type AuditAction,
+  type AuditInput,
+  type AuditRecorderOptions,
+} from './audit/index.js'
 export { createUser, type CreateUserOptions } from './services/create-user.js'
 export { createScopePolicy, type ScopePolicy } from './lib/scope-policy.js'
 export {
@@ -35,7 +43,6 @@ export {
   type IssuedSetupCode,
   type IssueSetupCodeOptions,
 } from './setup/index.js'
-export { bootstrapAdmin } from './services/bootstrap-admin.js'
 export { ServiceError, type FieldError } from './lib/errors.js'
 export {
   clientKey,

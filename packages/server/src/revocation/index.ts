@@ -15,3 +15,4 @@ export {
 } from './create-redis-revocation-bus.js'
 export type { Revocation, RevocationBus, RevocationListener } from './revocation-bus.js'
 export { openRevocationBus, type OpenRevocationBusOptions } from './open-revocation-bus.js'
+export { publishRevocations, type PublishRevocationsOptions } from './publish-revocations.js'
