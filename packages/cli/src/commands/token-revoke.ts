@@ -1,0 +1,38 @@
+import type { Command } from '../lib/command.js'
+import { CommandError } from '../lib/errors.js'
+import { withDatabase } from '../lib/open-database.js'
+import { CONFIG_OPTIONS } from '../lib/options.js'
+import { printJSON } from '../lib/output.js'
+import { tokenJSON } from '../lib/views.js'
+
+/** `keygate token revoke`: the token stops working. */
+export const tokenRevokeCommand: Command = {
+  name: 'token revoke',
+  usage: '<id> [--database <url>] [--config <file>]',
+  description: `
+Revokes an API token by its public id (tok_…). The database refuses it at once; a running
+keygate serve that verified it recently stops accepting it within its verification cache's
+lifetime (cache.ttlMs, default 5 s). Revoking a revoked token changes nothing and succeeds.
+
+JSON: the token's metadata after the revocation (as keygate token list --json shows it).`,
+  options: { ...CONFIG_OPTIONS },
+  positionals: ['id'],
+  examples: [
+    'keygate token revoke tok_3kTq9zWb1xYd',
+    'keygate token revoke tok_3kTq9zWb1xYd --json',
+  ],
+  async run(input) {
+    const id = input.positionals[0]!
+    const now = new Date()
+    const { token, revoked } = await withDatabase(input, async (store) => {
+      const existing = await store.tokens.findById(id)
+      if (existing === undefined) throw new CommandError(`no token ${id}`)
+      const revoked = await store.tokens.revoke(id, now)
+      return { token: (await store.tokens.findById(id)) ?? existing, revoked }
+    })
+    if (input.values.json === true) printJSON(input.io, tokenJSON(token, now))
+    else if (revoked) input.io.stdout.write(`Revoked token ${token.id} (${token.name}).\n`)
+    else input.io.stdout.write(`Token ${token.id} (${token.name}) was already revoked.\n`)
+    return 0
+  },
+}

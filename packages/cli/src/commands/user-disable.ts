@@ -1,0 +1,43 @@
+import type { Command } from '../lib/command.js'
+import { findUser } from '../lib/find-user.js'
+import { withDatabase } from '../lib/open-database.js'
+import { CONFIG_OPTIONS } from '../lib/options.js'
+import { printJSON } from '../lib/output.js'
+import { userJSON } from '../lib/views.js'
+
+/** `keygate user disable`: the user can no longer sign in; their tokens are revoked. */
+export const userDisableCommand: Command = {
+  name: 'user disable',
+  usage: '<id|email> [--database <url>] [--config <file>]',
+  description: `
+Disables a user, by id or email: they can no longer create tokens or sign in, and every live
+token of theirs is revoked. A running keygate serve stops accepting those tokens within its
+verification cache's lifetime (cache.ttlMs, default 5 s).
+
+Disabling a user who is already disabled changes nothing and succeeds.
+
+JSON: {"user": {…}, "revoked_tokens": <count>}.`,
+  options: { ...CONFIG_OPTIONS },
+  positionals: ['id|email'],
+  examples: ['keygate user disable ada@example.com', 'keygate user disable 0b6f…-…-… --json'],
+  async run(input) {
+    const ref = input.positionals[0]!
+    const { user, revoked, already } = await withDatabase(input, async (store) => {
+      const found = await findUser(store, ref)
+      if (found.disabled) return { user: found, revoked: 0, already: true }
+      const updated = (await store.users.update(found.id, { disabled: true })) ?? found
+      const count = await store.tokens.revokeAllForUser(found.id, new Date())
+      return { user: updated, revoked: count, already: false }
+    })
+    if (input.values.json === true) {
+      printJSON(input.io, { user: userJSON(user), revoked_tokens: revoked })
+    } else if (already) {
+      input.io.stdout.write(`User ${user.email} is already disabled.\n`)
+    } else {
+      input.io.stdout.write(
+        `Disabled user ${user.email}; revoked ${revoked} token${revoked === 1 ? '' : 's'}.\n`,
+      )
+    }
+    return 0
+  },
+}
