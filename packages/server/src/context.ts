@@ -1,7 +1,10 @@
 import type { Redis } from 'ioredis'
+import type { AuthDecision } from '@keygate/core'
+import type { FastifyBaseLogger } from 'fastify'
 import type { ServerConfig } from './config.js'
 import type { ExternalAuth } from './external-auth/create-external-auth.js'
 import type { ScopePolicy } from './lib/scope-policy.js'
+import type { ServerMetrics } from './metrics/create-metrics.js'
 import type { RateLimiter } from './rate-limit/rate-limiter.js'
 import type { SessionService } from './sessions/create-session-service.js'
 import type { Store } from './store/types.js'
@@ -26,5 +29,11 @@ export type ServerContext = {
   readonly sessions: SessionService
   /** The external auth backend, when `externalAuth.enabled` (docs/external-auth.md). */
   readonly externalAuth?: ExternalAuth | undefined
+  /** This instance's metrics (no-ops when `metrics.enabled` is false). */
+  readonly metrics: ServerMetrics
+  /** Reports an authentication decision of any gate: one log line and the decision counters. */
+  readonly onDecision: (decision: AuthDecision) => void
+  /** The server's logger, for lines that belong to no request. */
+  readonly log: FastifyBaseLogger
   readonly now: () => Date
 }

@@ -1,5 +1,5 @@
 import { randomFillSync } from 'node:crypto'
-import { describeError, type SecretSource } from '@keygate/core'
+import { describeError, type AuthDecision, type SecretSource } from '@keygate/core'
 import Fastify, { type FastifyInstance } from 'fastify'
 import { registerAuth } from './auth/register-auth.js'
 import { createTokenStrategy, tokenStrategyChain } from './auth/create-token-strategy.js'
@@ -22,6 +22,9 @@ import { connectRevocations } from './revocation/connect-revocations.js'
 import { openRevocationBus } from './revocation/open-revocation-bus.js'
 import type { RevocationBus } from './revocation/revocation-bus.js'
 import { allRoutes } from './routes/index.js'
+import { createLoggerOptions } from './logging/create-logger-options.js'
+import { logDecision } from './logging/log-decision.js'
+import { countRateLimits, createMetrics, disabledMetrics } from './metrics/index.js'
 import { createSessionService, type SessionService } from './sessions/create-session-service.js'
 import { openStore } from './store/open-store.js'
 import { createLastUsedRecorder } from './store/last-used-recorder.js'
@@ -43,7 +46,7 @@ export type CreateServerOptions = {
    * PostgreSQL LISTEN/NOTIFY, or none on SQLite; docs/scaling.md). Closed with the server.
    */
   revocationBus?: RevocationBus
-  /** Where log lines go (pino JSON, one per line). Default stdout. */
+  /** Where log lines go (pino JSON, one per line; pino-pretty with `logFormat: pretty`). Default stdout. */
   logStream?: { write(line: string): void }
 }
 
@@ -117,13 +120,9 @@ export async function createServer(
     throw error
   }
 
+  const logging = await createLoggerOptions({ config, stream: options.logStream })
   const app = Fastify({
-    logger: {
-      level: config.logLevel,
-      ...(options.logStream === undefined ? {} : { stream: options.logStream }),
-      // Belt and braces: keygate never logs headers, but a credential must not leak if one does.
-      redact: ['req.headers.authorization', 'req.headers.cookie', 'headers.authorization'],
-    },
+    logger: logging.logger,
     genReqId: requestId,
     trustProxy: config.trustProxy === false ? false : [...config.trustProxy],
     bodyLimit: config.bodyLimit,
@@ -134,6 +133,15 @@ export async function createServer(
     return503OnClosing: true,
     forceCloseConnections: 'idle',
   })
+  if (logging.warning !== undefined) app.log.warn({}, logging.warning)
+  // Metrics, and one log line per authentication decision (docs/observability.md).
+  const metrics = config.metrics.enabled
+    ? createMetrics({ processMetrics: config.metrics.processMetrics })
+    : disabledMetrics()
+  const onDecision = (decision: AuthDecision): void => {
+    metrics.decision(decision)
+    logDecision(app.log, decision)
+  }
 
   // Both fail the start with a clear message: a missing or short internal token, a signing key
   // that cannot be decrypted.
@@ -181,6 +189,7 @@ export async function createServer(
     config,
     store,
     onUse: (tokenId, at) => recorder.record(tokenId, at),
+    onCacheEvent: (event) => metrics.cache(event),
     logger: app.log,
   })
   const bus = options.revocationBus ?? openRevocationBus({ config, redis, logger: app.log })
@@ -210,7 +219,7 @@ export async function createServer(
     config,
     store: guardStore(store),
     policy,
-    rateLimiter,
+    rateLimiter: countRateLimits(rateLimiter, (limit) => metrics.rateLimited(limit)),
     invalidate: (tokenId) => {
       strategy.invalidate(tokenId)
       revocations?.broadcast({ kind: 'token', tokenId })
@@ -223,6 +232,9 @@ export async function createServer(
     redis,
     sessions,
     externalAuth,
+    metrics,
+    onDecision,
+    log: app.log,
     now: () => new Date(),
   }
 
@@ -278,6 +290,8 @@ export async function createServer(
     }),
     realm: config.realm,
     logger: app.log,
+    onDecision,
+    observe: (seconds) => metrics.verification(seconds),
   })
   for (const route of routes) app.route(route)
 

@@ -12,6 +12,8 @@ export function createTokenStrategy(options: {
   config: ServerConfig
   store: Store
   onUse: (tokenId: string, at: Date) => void
+  /** Verification-cache hits and misses, for the metrics. */
+  onCacheEvent?: (event: 'hit' | 'miss') => void
   logger: Logger
 }): APITokensStrategy {
   const { config } = options
@@ -24,6 +26,7 @@ export function createTokenStrategy(options: {
         ? false
         : { ttlMs: config.cache.ttlMs, max: config.cache.maxEntries },
     onUse: options.onUse,
+    ...(options.onCacheEvent === undefined ? {} : { onCacheEvent: options.onCacheEvent }),
     logger: options.logger,
   })
 }

@@ -1,6 +1,14 @@
-import { InsufficientScopeError, type Logger, type Principal, type Strategy } from '@keygate/core'
+import {
+  createAuthenticator,
+  InsufficientScopeError,
+  type AuthDecision,
+  type Logger,
+  type Principal,
+  type Strategy,
+} from '@keygate/core'
 import { keygate, requirePrincipal } from '@keygate/fastify'
 import type { FastifyContextConfig, FastifyInstance, FastifyRequest } from 'fastify'
+import { timeAuthenticator } from '../metrics/time-authenticator.js'
 
 /**
  * The one place the token service plugs keygate into Fastify: it protects its own routes with
@@ -15,6 +23,10 @@ export type RegisterAuthOptions = {
   strategies: readonly Strategy[]
   realm: string
   logger: Logger
+  /** Every decision of the gate: one log line and the decision counters (docs/observability.md). */
+  onDecision?: (decision: AuthDecision) => void
+  /** How long each authentication took to decide, in seconds (the latency histogram). */
+  observe?: (seconds: number) => void
 }
 
 /** Route config of a public route (`/health`, `/ready`, `POST /v1/auth/tokens`). */
@@ -30,7 +42,7 @@ export async function registerAuth(
   app: FastifyInstance,
   options: RegisterAuthOptions,
 ): Promise<void> {
-  await app.register(keygate, {
+  const authenticator = createAuthenticator({
     strategies: options.strategies,
     realm: options.realm,
     logger: options.logger,
@@ -38,6 +50,13 @@ export async function registerAuth(
     publicPaths: [],
     devMode: false,
     whenUnset: 'deny',
+    ...(options.onDecision === undefined ? {} : { onDecision: options.onDecision }),
+  })
+  await app.register(keygate, {
+    authenticator:
+      options.observe === undefined
+        ? authenticator
+        : timeAuthenticator(authenticator, options.observe),
   })
 }
 

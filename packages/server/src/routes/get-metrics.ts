@@ -1,0 +1,64 @@
+import { headersFromRaw, type Authenticator } from '@keygate/core'
+import type { onRequestAsyncHookHandler, RouteOptions } from 'fastify'
+import { PUBLIC } from '../auth/register-auth.js'
+import type { ServerContext } from '../context.js'
+import { createMetricsGate } from '../metrics/create-metrics-gate.js'
+
+function guard(gate: Authenticator): onRequestAsyncHookHandler {
+  return async (request, reply) => {
+    const result = await gate.authenticate({
+      method: request.method,
+      path: request.url,
+      header: headersFromRaw(request.raw.rawHeaders),
+      clientIp: request.ip,
+      requestId: request.id,
+    })
+    if (result.ok) return
+    const problem = gate.respond(result.error, { requestId: request.id })
+    return reply.code(problem.status).headers(problem.headers).send(problem.body)
+  }
+}
+
+/**
+ * `GET /metrics`: the Prometheus text format. Not behind the API-token gate; with
+ * `metrics.protect: service-token` the scraper presents the metrics secret as
+ * `Authorization: Bearer <secret>` and a refusal is the usual problem+json answer
+ * (`401 invalid_token`, `503 auth_not_configured` while the secret is unset).
+ */
+export function getMetricsRoute(ctx: ServerContext): RouteOptions {
+  const protect = ctx.config.metrics.protect === 'service-token'
+  const route: RouteOptions = {
+    method: 'GET',
+    url: '/metrics',
+    config: PUBLIC,
+    schema: {
+      summary: 'Prometheus metrics',
+      description:
+        'Authentication decisions, verification latency, token-cache hits and misses, rate-limit ' +
+        'rejections, secret-source refreshes and process metrics, in the Prometheus text format.',
+      tags: ['operations'],
+      ...(protect ? { security: [{ metricsToken: [] }] } : {}),
+      response: {
+        200: {
+          description: 'Prometheus text exposition format 0.0.4',
+          content: { 'text/plain': { schema: { type: 'string' } } },
+        },
+      },
+    },
+    handler: async (_request, reply) => {
+      const text = await ctx.metrics.render()
+      return reply.type(ctx.metrics.contentType).send(text)
+    },
+  }
+  if (protect) {
+    route.onRequest = guard(
+      createMetricsGate({
+        config: ctx.config,
+        metrics: ctx.metrics,
+        logger: ctx.log,
+        onDecision: ctx.onDecision,
+      }),
+    )
+  }
+  return route
+}
