@@ -7,6 +7,7 @@ import {
   forEachBackend,
   freshDir,
   postgresDatabase,
+  run,
   sqliteDatabase,
   start,
   type TestDatabase,
@@ -288,4 +289,70 @@ describe('keygate serve, graceful shutdown [sqlite]', () => {
       await store.close()
     }
   })
+})
+
+forEachBackend('keygate token revoke while keygate serve runs', (backend) => {
+  const dropped: TestDatabase[] = []
+  afterAll(async () => {
+    for (const database of dropped) await database.drop()
+  })
+
+  it(
+    backend === 'postgres'
+      ? 'reaches the running instance at once over PostgreSQL NOTIFY (its cache would keep the token for a minute)'
+      : 'has no bus on SQLite: the note says the cache bounds it',
+    async () => {
+      const cwd = freshDir()
+      const database = backend === 'sqlite' ? sqliteDatabase(cwd) : postgresDatabase()
+      dropped.push(database)
+      const env = {
+        ...database.env,
+        KEYGATE_PORT: '0',
+        KEYGATE_LOG_LEVEL: 'warn',
+        KEYGATE_CACHE_TTL_MS: '60000',
+      }
+      const user = await run(['user', 'create', '--email', 'ops@example.com', '--password-stdin'], {
+        cwd,
+        env,
+        stdin: PASSWORD,
+      })
+      expect(user.code).toBe(0)
+      const created = await run(
+        ['token', 'create', '--user', 'ops@example.com', '--name', 'n', '--json'],
+        {
+          cwd,
+          env,
+        },
+      )
+      const { id, token } = JSON.parse(created.stdout) as { id: string; token: string }
+
+      const server = start(['serve'], { cwd, env })
+      const [, url] = await server.waitFor(/keygate: listening on (http:\/\/127\.0\.0\.1:\d+)/)
+      expect(server.stderr()).not.toContain('setup code')
+      const me = () =>
+        fetch(`${url}/v1/users/me`, { headers: { authorization: `Bearer ${token}` } }).then(
+          (r) => r.status,
+        )
+      expect(await me()).toBe(200)
+
+      const revoked = await run(['token', 'revoke', id], { cwd, env })
+      expect(revoked.code).toBe(0)
+      if (backend === 'postgres') {
+        expect(revoked.stderr).toBe('')
+        let status = await me()
+        for (let i = 0; i < 60 && status !== 401; i++) {
+          await new Promise((resolve) => setTimeout(resolve, 50))
+          status = await me()
+        }
+        expect(status).toBe(401)
+      } else {
+        expect(revoked.stderr).toBe(
+          'keygate: note: running instances were not told directly; they stop accepting it within cache.ttlMs (60000 ms)\n',
+        )
+        expect(await me()).toBe(200)
+      }
+      server.child.kill('SIGTERM')
+      expect((await server.exited).code).toBe(0)
+    },
+  )
 })

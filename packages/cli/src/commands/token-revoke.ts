@@ -1,3 +1,4 @@
+import { broadcast } from '../lib/broadcast.js'
 import type { Command } from '../lib/command.js'
 import { CommandError } from '../lib/errors.js'
 import { withDatabase } from '../lib/open-database.js'
@@ -10,9 +11,10 @@ export const tokenRevokeCommand: Command = {
   name: 'token revoke',
   usage: '<id> [--database <url>] [--config <file>]',
   description: `
-Revokes an API token by its public id (tok_…). The database refuses it at once; a running
-keygate serve that verified it recently stops accepting it within its verification cache's
-lifetime (cache.ttlMs, default 5 s). Revoking a revoked token changes nothing and succeeds.
+Revokes an API token by its public id (tok_…). The database refuses it at once, and running
+keygate serve instances are told over the deployment's bus (Redis, or PostgreSQL NOTIFY) to
+drop it from their caches; without a bus (SQLite without Redis) they stop accepting it within
+cache.ttlMs (default 5 s). Revoking a revoked token changes nothing and succeeds.
 
 JSON: the token's metadata after the revocation (as keygate token list --json shows it).`,
   options: { ...CONFIG_OPTIONS },
@@ -24,10 +26,18 @@ JSON: the token's metadata after the revocation (as keygate token list --json sh
   async run(input) {
     const id = input.positionals[0]!
     const now = new Date()
-    const { token, revoked } = await withDatabase(input, async (store) => {
+    const { token, revoked } = await withDatabase(input, async (store, config) => {
       const existing = await store.tokens.findById(id)
       if (existing === undefined) throw new CommandError(`no token ${id}`)
       const revoked = await store.tokens.revoke(id, now)
+      if (revoked) {
+        await broadcast(
+          config,
+          [{ kind: 'token', tokenId: id }],
+          input.io,
+          input.values.json === true,
+        )
+      }
       return { token: (await store.tokens.findById(id)) ?? existing, revoked }
     })
     if (input.values.json === true) printJSON(input.io, tokenJSON(token, now))

@@ -1,3 +1,4 @@
+import { broadcast } from '../lib/broadcast.js'
 import type { Command } from '../lib/command.js'
 import { CommandError } from '../lib/errors.js'
 import { integerFlag } from '../lib/flags.js'
@@ -57,6 +58,8 @@ JSON: {"id", "name", "token", "scopes", "created_at", "expires_at", "previous_to
         graceUntil,
       })
       if (token === undefined) throw new CommandError(`token ${id} is revoked`)
+      // Instances that cached the old secret forget it: from now on the store decides (grace).
+      await broadcast(config, [{ kind: 'token', tokenId: id }], input.io, true)
       return { token, secret: secret.token, graceUntil }
     })
     if (input.values.json === true) {

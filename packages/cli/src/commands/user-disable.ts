@@ -1,3 +1,4 @@
+import { broadcast } from '../lib/broadcast.js'
 import type { Command } from '../lib/command.js'
 import { findUser } from '../lib/find-user.js'
 import { withDatabase } from '../lib/open-database.js'
@@ -11,8 +12,9 @@ export const userDisableCommand: Command = {
   usage: '<id|email> [--database <url>] [--config <file>]',
   description: `
 Disables a user, by id or email: they can no longer create tokens or sign in, and every live
-token of theirs is revoked. A running keygate serve stops accepting those tokens within its
-verification cache's lifetime (cache.ttlMs, default 5 s).
+token and session of theirs is revoked. Running keygate serve instances are told over the
+deployment's bus (Redis, or PostgreSQL NOTIFY); without one (SQLite without Redis) they stop
+accepting the tokens within cache.ttlMs (default 5 s).
 
 Disabling a user who is already disabled changes nothing and succeeds.
 
@@ -22,11 +24,19 @@ JSON: {"user": {…}, "revoked_tokens": <count>}.`,
   examples: ['keygate user disable ada@example.com', 'keygate user disable 0b6f…-…-… --json'],
   async run(input) {
     const ref = input.positionals[0]!
-    const { user, revoked, already } = await withDatabase(input, async (store) => {
+    const { user, revoked, already } = await withDatabase(input, async (store, config) => {
       const found = await findUser(store, ref)
       if (found.disabled) return { user: found, revoked: 0, already: true }
+      const now = new Date()
       const updated = (await store.users.update(found.id, { disabled: true })) ?? found
-      const count = await store.tokens.revokeAllForUser(found.id, new Date())
+      const count = await store.tokens.revokeAllForUser(found.id, now)
+      await store.sessions.revokeAllForUser(found.id, now)
+      await broadcast(
+        config,
+        [{ kind: 'user', userId: found.id }],
+        input.io,
+        input.values.json === true,
+      )
       return { user: updated, revoked: count, already: false }
     })
     if (input.values.json === true) {
