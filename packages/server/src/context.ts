@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis'
 import type { AuthDecision } from '@keygate/core'
 import type { FastifyBaseLogger } from 'fastify'
+import type { Audit } from './audit/create-audit-recorder.js'
 import type { ServerConfig } from './config.js'
 import type { ExternalAuth } from './external-auth/create-external-auth.js'
 import type { ScopePolicy } from './lib/scope-policy.js'
@@ -31,6 +32,11 @@ export type ServerContext = {
   readonly externalAuth?: ExternalAuth | undefined
   /** This instance's metrics (no-ops when `metrics.enabled` is false). */
   readonly metrics: ServerMetrics
+  /**
+   * Records an audit event right after the change it describes (docs/audit-log.md). Never
+   * throws: a failed write is logged and counted.
+   */
+  readonly audit: Audit
   /** Reports an authentication decision of any gate: one log line and the decision counters. */
   readonly onDecision: (decision: AuthDecision) => void
   /** The server's logger, for lines that belong to no request. */

@@ -22,6 +22,7 @@ import { connectRevocations } from './revocation/connect-revocations.js'
 import { openRevocationBus } from './revocation/open-revocation-bus.js'
 import type { RevocationBus } from './revocation/revocation-bus.js'
 import { allRoutes } from './routes/index.js'
+import { createAuditRecorder } from './audit/create-audit-recorder.js'
 import { createLoggerOptions } from './logging/create-logger-options.js'
 import { logDecision } from './logging/log-decision.js'
 import { countRateLimits, createMetrics, disabledMetrics } from './metrics/index.js'
@@ -142,6 +143,13 @@ export async function createServer(
     metrics.decision(decision)
     logDecision(app.log, decision)
   }
+  // The audit log (docs/audit-log.md).
+  const audit = createAuditRecorder({
+    store: store.audit,
+    now: () => new Date(),
+    log: app.log,
+    onFailure: () => metrics.auditWriteFailed(),
+  })
 
   // Both fail the start with a clear message: a missing or short internal token, a signing key
   // that cannot be decrypted.
@@ -233,6 +241,7 @@ export async function createServer(
     sessions,
     externalAuth,
     metrics,
+    audit,
     onDecision,
     log: app.log,
     now: () => new Date(),

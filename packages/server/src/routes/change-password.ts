@@ -1,5 +1,6 @@
 import type { RouteOptions } from 'fastify'
 import { needs, principalOf } from '../auth/register-auth.js'
+import { auditLoginFailed } from '../audit/audit-login-failed.js'
 import type { ServerContext } from '../context.js'
 import { invalidField, notFound } from '../lib/errors.js'
 import { passwords, PASSWORD_MAX, PASSWORD_MIN } from '../lib/passwords.js'
@@ -31,6 +32,8 @@ export function changePasswordRoute(ctx: ServerContext): RouteOptions {
           new_password: newPasswordField(PASSWORD_MIN, PASSWORD_MAX),
         },
       },
+      response: { 204: { type: 'null', description: 'Changed.' } },
+      errors: ['rate_limited', 'not_found'],
     },
     handler: async (request, reply) => {
       const principal = principalOf(request)
@@ -44,6 +47,7 @@ export function changePasswordRoute(ctx: ServerContext): RouteOptions {
         password: body.current_password,
       })
       if (verified === undefined || verified.id !== me.id) {
+        await auditLoginFailed(ctx, request, me.email, 'password_change')
         const error = invalidField('/current_password', 'is not correct')
         Object.assign(error.headers, headers)
         throw error
@@ -51,6 +55,12 @@ export function changePasswordRoute(ctx: ServerContext): RouteOptions {
       const passwordHash = await passwords.hash(body.new_password)
       await ctx.store.users.update(me.id, { passwordHash })
       request.log.info({ userId: me.id }, 'password changed')
+      await ctx.audit({
+        action: 'user.changed',
+        request,
+        userId: me.id,
+        details: { password: 'changed' },
+      })
       return reply.code(204).headers(headers).send()
     },
   }

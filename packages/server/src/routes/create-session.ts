@@ -1,5 +1,6 @@
 import type { RouteOptions } from 'fastify'
 import { PUBLIC } from '../auth/register-auth.js'
+import { auditLoginFailed } from '../audit/audit-login-failed.js'
 import type { ServerContext } from '../context.js'
 import { normalizeEmail } from '../lib/emails.js'
 import { invalidField, ServiceError } from '../lib/errors.js'
@@ -64,6 +65,7 @@ export function createSessionRoute(ctx: ServerContext): RouteOptions {
         },
       },
       response: { 201: sessionSchema },
+      errors: ['invalid_token', 'csrf_failed', 'rate_limited', 'auth_unavailable'],
     },
     handler: async (request, reply) => {
       const body = request.body as Body
@@ -81,12 +83,19 @@ export function createSessionRoute(ctx: ServerContext): RouteOptions {
         password: body.password,
       })
       if (user === undefined) {
-        // TODO(audit): login.failed once the audit facility is on the context.
+        await auditLoginFailed(ctx, request, email, 'session')
         throw new ServiceError('invalid_token', {
           detail: 'The email or password is not valid',
           headers,
         })
       }
+      await ctx.audit({
+        action: 'login.succeeded',
+        request,
+        actor: { kind: 'user', id: user.id },
+        userId: user.id,
+        details: { via: 'session' },
+      })
       const session = await ctx.sessions.issue(user)
       request.log.info({ sessionId: session.jti, userId: user.id }, 'session created')
       reply.code(201).headers(headers).header('cache-control', 'no-store')

@@ -1,5 +1,6 @@
 import type { RouteOptions } from 'fastify'
 import { PUBLIC } from '../auth/register-auth.js'
+import { auditLoginFailed } from '../audit/audit-login-failed.js'
 import type { ServerContext } from '../context.js'
 import { normalizeEmail } from '../lib/emails.js'
 import { invalidField, ServiceError } from '../lib/errors.js'
@@ -65,6 +66,7 @@ export function createTokenRoute(ctx: ServerContext): RouteOptions {
         },
       },
       response: { 201: tokenSecretSchema },
+      errors: ['invalid_token', 'scope_not_allowed', 'rate_limited', 'auth_unavailable'],
     },
     handler: async (request, reply) => {
       const body = request.body as Body
@@ -76,7 +78,18 @@ export function createTokenRoute(ctx: ServerContext): RouteOptions {
         email,
         password: body.password,
       })
-      if (user === undefined) throw invalidCredentials(headers)
+      if (user === undefined) {
+        await auditLoginFailed(ctx, request, email, 'token')
+        throw invalidCredentials(headers)
+      }
+      const actor = { kind: 'user' as const, id: user.id }
+      await ctx.audit({
+        action: 'login.succeeded',
+        request,
+        actor,
+        userId: user.id,
+        details: { via: 'token' },
+      })
 
       const scopes = body.scopes ?? [...tokens.defaultScopes]
       const denied = scopes.filter((scope) => !ctx.policy.canGrant(user.role, scope))
@@ -112,6 +125,18 @@ export function createTokenRoute(ctx: ServerContext): RouteOptions {
         throw error
       }
       request.log.info({ tokenId: token.id, userId: user.id }, 'token created')
+      await ctx.audit({
+        action: 'token.created',
+        request,
+        actor,
+        userId: user.id,
+        tokenId: token.id,
+        details: {
+          name: token.name,
+          scopes: token.scopes,
+          expires_at: token.expiresAt.toISOString(),
+        },
+      })
       return reply.code(201).headers(headers).header('cache-control', 'no-store').send({
         id: token.id,
         name: token.name,

@@ -38,6 +38,12 @@ export function createUserRoute(ctx: ServerContext): RouteOptions {
         roles: ctx.policy.roles,
       })
       request.log.info({ userId: user.id, role: user.role }, 'user created')
+      await ctx.audit({
+        action: 'user.created',
+        request,
+        userId: user.id,
+        details: { role: user.role },
+      })
       return reply.code(201).send(userView(user))
     },
   }

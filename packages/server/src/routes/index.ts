@@ -20,6 +20,7 @@ import { revokeTokenRoute } from './revoke-token.js'
 import { rotateTokenRoute } from './rotate-token.js'
 import { updateUserRoute } from './update-user.js'
 import { getMetricsRoute } from './get-metrics.js'
+import { listAuditEventsRoute } from './list-audit-events.js'
 
 /** Every route of the token service (SPEC §6), one endpoint per file. */
 export function allRoutes(ctx: ServerContext): RouteOptions[] {
@@ -44,6 +45,7 @@ export function allRoutes(ctx: ServerContext): RouteOptions[] {
     // Only when external auth is on: otherwise the path does not exist (404), and a request
     // bearing the internal token gets the ordinary answer to an unknown bearer (401).
     ...(ctx.externalAuth === undefined ? [] : [putInternalUserRoute(ctx, ctx.externalAuth)]),
+    listAuditEventsRoute(ctx),
     ...(ctx.config.metrics.enabled ? [getMetricsRoute(ctx)] : []),
   ]
 }

@@ -62,6 +62,8 @@ export function putInternalUserRoute(ctx: ServerContext, external: ExternalAuth)
     },
     schema: {
       summary: 'Provision a user from the external auth backend (idempotent upsert)',
+      security: [{ internalToken: [] }],
+      errors: ['invalid_internal_token', 'auth_unavailable'],
       tags: ['external-auth'],
       params: {
         type: 'object',
@@ -116,6 +118,31 @@ export function putInternalUserRoute(ctx: ServerContext, external: ExternalAuth)
         request.log.info({ userId: id, role, revokedTokens: count }, 'user role changed')
       }
       if (created) request.log.info({ userId: id }, 'user provisioned')
+      const actor = { kind: 'service' as const, id: 'external-auth' }
+      if (created) {
+        await ctx.audit({
+          action: 'user.created',
+          request,
+          actor,
+          userId: id,
+          details: { role: user.role, via: 'external_auth' },
+        })
+      } else if (before !== undefined) {
+        const changes: Record<string, unknown> = {}
+        for (const field of ['email', 'slug', 'role'] as const) {
+          if (before[field] !== user[field])
+            changes[field] = { from: before[field], to: user[field] }
+        }
+        if (Object.keys(changes).length > 0) {
+          await ctx.audit({
+            action: 'user.changed',
+            request,
+            actor,
+            userId: id,
+            details: { ...changes, via: 'external_auth' },
+          })
+        }
+      }
       return reply.code(created ? 201 : 200).send(view(user))
     },
   }

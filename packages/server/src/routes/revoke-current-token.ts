@@ -12,7 +12,10 @@ export function revokeCurrentTokenRoute(ctx: ServerContext): RouteOptions {
     method: 'DELETE',
     url: '/v1/auth/tokens/current',
     config: needs(),
-    schema: { summary: 'Revoke the API token presented' },
+    schema: {
+      summary: 'Revoke the API token presented',
+      response: { 204: { type: 'null', description: 'Revoked.' } },
+    },
     handler: async (request, reply) => {
       const principal = principalOf(request)
       if (principal.via !== 'api-token' || principal.tokenId === undefined) {
@@ -20,9 +23,18 @@ export function revokeCurrentTokenRoute(ctx: ServerContext): RouteOptions {
           detail: 'Only an API token can revoke itself',
         })
       }
-      await ctx.store.tokens.revoke(principal.tokenId, ctx.now())
+      const revoked = await ctx.store.tokens.revoke(principal.tokenId, ctx.now())
       ctx.invalidate(principal.tokenId)
       request.log.info({ tokenId: principal.tokenId, userId: principal.subject }, 'token revoked')
+      if (revoked) {
+        await ctx.audit({
+          action: 'token.revoked',
+          request,
+          userId: principal.subject,
+          tokenId: principal.tokenId,
+          details: { current: true },
+        })
+      }
       return reply.code(204).send()
     },
   }

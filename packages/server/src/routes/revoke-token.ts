@@ -14,16 +14,29 @@ export function revokeTokenRoute(ctx: ServerContext): RouteOptions {
     method: 'DELETE',
     url: '/v1/auth/tokens/:id',
     config: needs(),
-    schema: { summary: 'Revoke an API token', params: idParams },
+    schema: {
+      summary: 'Revoke an API token',
+      params: idParams,
+      response: { 204: { type: 'null', description: 'Revoked (or already revoked).' } },
+    },
     handler: async (request, reply) => {
       const principal = principalOf(request)
       const token = await findManageableToken(ctx, principal, (request.params as { id: string }).id)
-      await ctx.store.tokens.revoke(token.id, ctx.now())
+      const revoked = await ctx.store.tokens.revoke(token.id, ctx.now())
       ctx.invalidate(token.id)
       request.log.info(
         { tokenId: token.id, userId: token.userId, by: principal.subject },
         'token revoked',
       )
+      // Revoking a revoked token is a no-op: one event per revocation.
+      if (revoked) {
+        await ctx.audit({
+          action: 'token.revoked',
+          request,
+          userId: token.userId,
+          tokenId: token.id,
+        })
+      }
       return reply.code(204).send()
     },
   }

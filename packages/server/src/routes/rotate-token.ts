@@ -69,6 +69,13 @@ export function rotateTokenRoute(ctx: ServerContext): RouteOptions {
         { tokenId: token.id, userId: token.userId, by: principal.subject },
         'token rotated',
       )
+      await ctx.audit({
+        action: 'token.rotated',
+        request,
+        userId: token.userId,
+        tokenId: token.id,
+        details: { previous_token_expires_at: graceUntil.toISOString() },
+      })
       return reply.code(200).header('cache-control', 'no-store').send({
         id: token.id,
         name: token.name,

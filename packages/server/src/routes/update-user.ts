@@ -49,8 +49,14 @@ export function updateUserRoute(ctx: ServerContext): RouteOptions {
       if (before === undefined) throw notFound()
       const user = await ctx.store.users.update(id, body)
       if (user === undefined) throw notFound()
+      const changes: Record<string, unknown> = {}
+      if (before.role !== user.role) changes.role = { from: before.role, to: user.role }
+      if (before.disabled !== user.disabled) {
+        changes.disabled = { from: before.disabled, to: user.disabled }
+      }
       if (body.disabled === true && !before.disabled) {
         const count = await revokeUserTokens(ctx, id)
+        changes.revoked_tokens = count
         // Every session of the user ends too (refused from the next request on).
         const sessions = await ctx.sessions.endAllForUser(id)
         request.log.info(
@@ -63,10 +69,15 @@ export function updateUserRoute(ctx: ServerContext): RouteOptions {
         const count = await revokeUserTokens(ctx, id, (t) =>
           t.scopes.some((s) => !ctx.policy.canGrant(role, s)),
         )
+        changes.revoked_tokens = ((changes.revoked_tokens as number | undefined) ?? 0) + count
         request.log.info(
           { userId: id, by: principal.subject, role, revokedTokens: count },
           'user role changed',
         )
+      }
+      // A PATCH that changes nothing (the same role again) records nothing.
+      if (Object.keys(changes).length > 0) {
+        await ctx.audit({ action: 'user.changed', request, userId: id, details: changes })
       }
       return userView(user)
     },
