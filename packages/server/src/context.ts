@@ -6,6 +6,7 @@ import type { ServerConfig } from './config.js'
 import type { ExternalAuth } from './external-auth/create-external-auth.js'
 import type { ScopePolicy } from './lib/scope-policy.js'
 import type { ServerMetrics } from './metrics/create-metrics.js'
+import type { OpenAPIDocument } from './openapi/build-openapi-document.js'
 import type { RateLimiter } from './rate-limit/rate-limiter.js'
 import type { SessionService } from './sessions/create-session-service.js'
 import type { Store } from './store/types.js'
@@ -41,5 +42,7 @@ export type ServerContext = {
   readonly onDecision: (decision: AuthDecision) => void
   /** The server's logger, for lines that belong to no request. */
   readonly log: FastifyBaseLogger
+  /** The OpenAPI document of every registered route, built once, on first use. */
+  readonly apiDocument: () => OpenAPIDocument
   readonly now: () => Date
 }

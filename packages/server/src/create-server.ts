@@ -26,6 +26,13 @@ import { createAuditRecorder } from './audit/create-audit-recorder.js'
 import { createLoggerOptions } from './logging/create-logger-options.js'
 import { logDecision } from './logging/log-decision.js'
 import { countRateLimits, createMetrics, disabledMetrics } from './metrics/index.js'
+import {
+  buildOpenAPIDocument,
+  collectRoutes,
+  describeGate,
+  type CollectedRoute,
+  type OpenAPIDocument,
+} from './openapi/index.js'
 import { createSessionService, type SessionService } from './sessions/create-session-service.js'
 import { openStore } from './store/open-store.js'
 import { createLastUsedRecorder } from './store/last-used-recorder.js'
@@ -56,6 +63,8 @@ export type KeygateServer = FastifyInstance & {
   readonly tokenService: {
     readonly config: ServerConfig
     readonly store: Store
+    /** Every route registered, one entry per method (what `/openapi.json` describes). */
+    readonly routes: readonly CollectedRoute[]
     /** The bus revocations travel on between instances, if any (subscribe to observe it). */
     readonly revocations: RevocationBus | undefined
   }
@@ -150,6 +159,9 @@ export async function createServer(
     log: app.log,
     onFailure: () => metrics.auditWriteFailed(),
   })
+  // Every route as registered, for the OpenAPI document (built on first use).
+  const described = collectRoutes(app)
+  let apiDocument: OpenAPIDocument | undefined
 
   // Both fail the start with a clear message: a missing or short internal token, a signing key
   // that cannot be decrypted.
@@ -244,6 +256,14 @@ export async function createServer(
     audit,
     onDecision,
     log: app.log,
+    apiDocument: () =>
+      (apiDocument ??= buildOpenAPIDocument({
+        routes: described,
+        gate: describeGate({
+          sessionCookie: config.sessions.cookieName,
+          internalToken: externalAuth !== undefined,
+        }),
+      })),
     now: () => new Date(),
   }
 
@@ -313,7 +333,10 @@ export async function createServer(
     if (ownsStore) await store.close()
   })
 
-  app.decorate('tokenService', Object.freeze({ config, store, revocations: bus }))
+  app.decorate(
+    'tokenService',
+    Object.freeze({ config, store, routes: described, revocations: bus }),
+  )
   return app as unknown as KeygateServer
 }
 

@@ -8,6 +8,7 @@ export function getHealthRoute(): RouteOptions {
     url: '/health',
     config: PUBLIC,
     schema: {
+      summary: 'Liveness',
       response: {
         200: {
           type: 'object',

@@ -33,6 +33,8 @@ export function getReadyRoute(ctx: ServerContext): RouteOptions {
     url: '/ready',
     config: PUBLIC,
     schema: {
+      summary: 'Readiness: the database (and Redis, when configured) answers',
+      errors: ['auth_unavailable'],
       response: {
         200: {
           type: 'object',

@@ -19,7 +19,9 @@ import { revokeCurrentTokenRoute } from './revoke-current-token.js'
 import { revokeTokenRoute } from './revoke-token.js'
 import { rotateTokenRoute } from './rotate-token.js'
 import { updateUserRoute } from './update-user.js'
+import { getDocsRoute } from './get-docs.js'
 import { getMetricsRoute } from './get-metrics.js'
+import { getOpenAPIRoute } from './get-openapi.js'
 import { listAuditEventsRoute } from './list-audit-events.js'
 
 /** Every route of the token service (SPEC §6), one endpoint per file. */
@@ -47,5 +49,6 @@ export function allRoutes(ctx: ServerContext): RouteOptions[] {
     ...(ctx.externalAuth === undefined ? [] : [putInternalUserRoute(ctx, ctx.externalAuth)]),
     listAuditEventsRoute(ctx),
     ...(ctx.config.metrics.enabled ? [getMetricsRoute(ctx)] : []),
+    ...(ctx.config.apiDocs ? [getOpenAPIRoute(ctx), getDocsRoute(ctx)] : []),
   ]
 }
