@@ -137,6 +137,20 @@ forEachBackend('external auth (on)', (backend) => {
     await problem(await api(`${h().url}/v1/users/me`), 400, 'missing_on_behalf_of')
   })
 
+  it('provisioning is audited with the configured actor', async () => {
+    const id = randomUUID()
+    const put = await h().request('PUT', `/v1/internal/users/${id}`, {
+      token: INTERNAL,
+      body: { email: 'audited@example.com', slug: 'audited' },
+    })
+    expect(put.status).toBe(201)
+    const audit = await h().request('GET', `/v1/audit?action=user.created&user_id=${id}`, {
+      token: await sessionToken(h(), 'admin@example.com'),
+    })
+    const { items } = (await audit.json()) as { items: { actor: unknown }[] }
+    expect(items.map((item) => item.actor)).toEqual([{ kind: 'service', id: 'auth-backend' }])
+  })
+
   it('never logs the internal token', async () => {
     await asUser(h(), h().admin.id)
     await h().request('PUT', `/v1/internal/users/${randomUUID()}`, {

@@ -118,7 +118,7 @@ export function putInternalUserRoute(ctx: ServerContext, external: ExternalAuth)
         request.log.info({ userId: id, role, revokedTokens: count }, 'user role changed')
       }
       if (created) request.log.info({ userId: id }, 'user provisioned')
-      const actor = { kind: 'service' as const, id: 'external-auth' }
+      const actor = { kind: 'service' as const, id: ctx.config.externalAuth.actor }
       if (created) {
         await ctx.audit({
           action: 'user.created',
