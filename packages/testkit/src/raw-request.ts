@@ -45,7 +45,9 @@ export function rawRequest(
       'Connection: close',
       ...headerLines,
     ]
-    socket.end(Buffer.from(`${head.join('\r\n')}\r\n\r\n`, 'latin1'))
+    // write, not end: a half-closed socket may make a server drop an answer it has not sent yet.
+    // `Connection: close` has the server close the connection after answering.
+    socket.write(Buffer.from(`${head.join('\r\n')}\r\n\r\n`, 'latin1'))
   })
 }
 
