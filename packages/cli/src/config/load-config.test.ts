@@ -157,3 +157,17 @@ describe('loadConfig()', () => {
     ])
   })
 })
+
+describe('loadConfig() and variables the configuration names', () => {
+  it('does not warn about the variable metrics.serviceToken reads', () => {
+    const loaded = loadConfig({
+      cwd: mkdtempSync(join(dir, 'named-')),
+      env: {
+        KEYGATE_METRICS_PROTECT: 'service-token',
+        KEYGATE_METRICS_SERVICE_TOKEN: '{"env":"KEYGATE_SCRAPE_TOKEN"}',
+        KEYGATE_SCRAPE_TOKEN: 'x'.repeat(32),
+      },
+    })
+    expect(loaded.warnings).toEqual([])
+  })
+})

@@ -252,5 +252,13 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
     }
   }
   if (issues.length > 0 || config === undefined) throw new ConfigLoadError(issues, warnings)
-  return { config, sources, file, warnings }
+  // A variable the configuration names (metrics.serviceToken: {"env": "KEYGATE_SCRAPE_TOKEN"})
+  // is read by the server: not a misspelling.
+  const referenced = new Set(JSON.stringify(config).match(/"KEYGATE_[A-Z0-9_]+"/g) ?? [])
+  return {
+    config,
+    sources,
+    file,
+    warnings: warnings.filter((w) => !referenced.has(`"${w.split(' ')[0]}"`)),
+  }
 }
