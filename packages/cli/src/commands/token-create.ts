@@ -1,4 +1,5 @@
 import { createScopePolicy, ConflictError } from '@keygate/server'
+import { cliAudit } from '../lib/audit.js'
 import type { Command } from '../lib/command.js'
 import { CommandError } from '../lib/errors.js'
 import { findUser } from '../lib/find-user.js'
@@ -96,6 +97,15 @@ JSON: {"id", "name", "token", "scopes", "created_at", "expires_at", "user_id"}.`
           expiresAt: new Date(Date.now() + expiresInDays * DAY_MS),
           digest: secret.digest,
           hint: secret.hint,
+        })
+        await cliAudit(
+          store,
+          input.io,
+        )({
+          action: 'token.created',
+          userId: user.id,
+          tokenId: token.id,
+          details: { name, scopes, expires_at: token.expiresAt.toISOString() },
         })
         return { token, secret: secret.token, email: user.email }
       } catch (error) {

@@ -1,4 +1,5 @@
 import { broadcast } from '../lib/broadcast.js'
+import { cliAudit } from '../lib/audit.js'
 import type { Command } from '../lib/command.js'
 import { CommandError } from '../lib/errors.js'
 import { withDatabase } from '../lib/open-database.js'
@@ -31,6 +32,14 @@ JSON: the token's metadata after the revocation (as keygate token list --json sh
       if (existing === undefined) throw new CommandError(`no token ${id}`)
       const revoked = await store.tokens.revoke(id, now)
       if (revoked) {
+        await cliAudit(
+          store,
+          input.io,
+        )({
+          action: 'token.revoked',
+          userId: existing.userId,
+          tokenId: id,
+        })
         await broadcast(
           config,
           [{ kind: 'token', tokenId: id }],

@@ -1,4 +1,5 @@
 import { broadcast } from '../lib/broadcast.js'
+import { cliAudit } from '../lib/audit.js'
 import type { Command } from '../lib/command.js'
 import { CommandError } from '../lib/errors.js'
 import { integerFlag } from '../lib/flags.js'
@@ -58,6 +59,15 @@ JSON: {"id", "name", "token", "scopes", "created_at", "expires_at", "previous_to
         graceUntil,
       })
       if (token === undefined) throw new CommandError(`token ${id} is revoked`)
+      await cliAudit(
+        store,
+        input.io,
+      )({
+        action: 'token.rotated',
+        userId: token.userId,
+        tokenId: id,
+        details: { previous_token_expires_at: graceUntil.toISOString() },
+      })
       // Instances that cached the old secret forget it: from now on the store decides (grace).
       await broadcast(config, [{ kind: 'token', tokenId: id }], input.io, true)
       return { token, secret: secret.token, graceUntil }

@@ -1,5 +1,5 @@
 import { join } from 'node:path'
-import { createServer, type KeygateServer } from '@keygate/server'
+import { createServer, openStore, type KeygateServer } from '@keygate/server'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { freshDir, json, run } from '../../test/run-keygate.js'
 
@@ -242,5 +242,26 @@ describe('keygate token create | list | revoke | rotate [sqlite]', () => {
     expect(tooLong.stderr).toBe(
       'keygate: --grace-seconds must be at most 604800 (tokens.maxRotationGraceSeconds)\n',
     )
+  })
+
+  it('records every change in the audit log as the system, via the CLI', async () => {
+    const store = await openStore({ url: `sqlite:${join(cwd, 'data', 'keygate.db')}` })
+    try {
+      const { items } = await store.audit.list({ limit: 100 })
+      const actions = items.map((e) => e.action)
+      for (const action of ['user.created', 'token.created', 'token.rotated', 'token.revoked']) {
+        expect(actions).toContain(action)
+      }
+      for (const event of items) {
+        expect(event.actor).toEqual({ kind: 'system', id: null })
+        expect(event.details.via).toBe('cli')
+      }
+      const created = items.find((e) => e.action === 'token.created')!
+      expect(created.tokenId).toMatch(/^tok_/)
+      expect(Object.keys(created.details).sort()).toEqual(['expires_at', 'name', 'scopes', 'via'])
+      expect(JSON.stringify(items)).not.toMatch(/kg_[A-Za-z0-9]{20,}/)
+    } finally {
+      await store.close()
+    }
   })
 })

@@ -1,4 +1,5 @@
 import { BUILTIN_ROLES, createUser, issueSetupCode, setupCodePath } from '@keygate/server'
+import { cliAudit } from '../lib/audit.js'
 import type { Command } from '../lib/command.js'
 import { UsageError } from '../lib/errors.js'
 import { requiredFlag } from '../lib/flags.js'
@@ -56,6 +57,14 @@ JSON: the user, as the HTTP API shows it: {"id", "email", "role", "disabled", "c
         password,
         role: (values.role as string | undefined) ?? 'user',
         roles: [...BUILTIN_ROLES, ...config.roles],
+      })
+      await cliAudit(
+        store,
+        io,
+      )({
+        action: 'user.created',
+        userId: created.id,
+        details: { role: created.role },
       })
       // The first user ends the first-start setup: drop a pending code and its file.
       await issueSetupCode({ store, file: setupCodePath(config.database.url, io.cwd) })

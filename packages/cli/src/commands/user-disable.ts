@@ -1,4 +1,5 @@
 import { broadcast } from '../lib/broadcast.js'
+import { cliAudit } from '../lib/audit.js'
 import type { Command } from '../lib/command.js'
 import { findUser } from '../lib/find-user.js'
 import { withDatabase } from '../lib/open-database.js'
@@ -31,6 +32,14 @@ JSON: {"user": {…}, "revoked_tokens": <count>}.`,
       const updated = (await store.users.update(found.id, { disabled: true })) ?? found
       const count = await store.tokens.revokeAllForUser(found.id, now)
       await store.sessions.revokeAllForUser(found.id, now)
+      await cliAudit(
+        store,
+        input.io,
+      )({
+        action: 'user.changed',
+        userId: found.id,
+        details: { disabled: { from: false, to: true }, revoked_tokens: count },
+      })
       await broadcast(
         config,
         [{ kind: 'user', userId: found.id }],

@@ -74,6 +74,12 @@ export function createSetupRoute(ctx: ServerContext): RouteOptions {
         request.log.warn({}, 'could not remove the setup code file')
       })
       request.log.info({ userId: user.id }, 'first admin created with the setup code')
+      await ctx.audit({
+        action: 'setup.completed',
+        request,
+        actor: { kind: 'system', id: null },
+        userId: user.id,
+      })
       return reply.code(201).headers(headers).send(userView(user))
     },
   }

@@ -118,6 +118,11 @@ forEachBackend('POST /v1/setup', (backend) => {
     // A new start with users issues nothing.
     expect(await issueSetupCode({ store, file })).toBeUndefined()
 
+    const { items } = await store.audit.list({ action: 'setup.completed' })
+    expect(items.filter((e) => e.action === 'setup.completed')).toMatchObject([
+      { actor: { kind: 'system', id: null }, userId: (await store.users.list()).items[0]!.id },
+    ])
+
     const joined = logs.join('')
     expect(joined).toContain('first admin created with the setup code')
     expect(joined).not.toContain(issued!.code)
