@@ -89,12 +89,14 @@ JSON: {"id", "name", "token", "scopes", "created_at", "expires_at", "user_id"}.`
         throw new CommandError(`role ${user.role} may not grant scope ${denied.join(', ')}`)
       }
       const secret = await newTokenSecret(tokens)
+      const now = new Date()
       try {
         const token = await store.tokens.create({
           userId: user.id,
           name,
           scopes,
-          expiresAt: new Date(Date.now() + expiresInDays * DAY_MS),
+          createdAt: now,
+          expiresAt: new Date(now.getTime() + expiresInDays * DAY_MS),
           digest: secret.digest,
           hint: secret.hint,
         })

@@ -111,6 +111,7 @@ export function createTokenRoute(ctx: ServerContext): RouteOptions {
           name: body.name,
           scopes,
           expiresAt,
+          createdAt: now,
           digest: secret.digest,
           hint: secret.hint,
         })

@@ -101,6 +101,11 @@ export type TokenStore = {
     /** Hex SHA-256 or HMAC-SHA256 of the plaintext. */
     digest: string
     hint: string
+    /**
+     * Creation time; default now. Callers that computed `expiresAt` from a clock pass the same
+     * instant, so `expiresAt - createdAt` is exactly the lifetime that was asked for.
+     */
+    createdAt?: Date
   }): Promise<APIToken>
   /**
    * Looks a token up by digest: the current digest, or the previous one while its rotation grace

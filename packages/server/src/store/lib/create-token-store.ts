@@ -47,7 +47,7 @@ export function createTokenStore(db: DB, codec: Codec): TokenStore {
         hint: input.hint,
         previous_digest: null,
         grace_until: null,
-        created_at: codec.time(new Date()),
+        created_at: codec.time(input.createdAt ?? new Date()),
         expires_at: codec.time(input.expiresAt),
         last_used_at: null,
         revoked_at: null,
