@@ -8,7 +8,13 @@ declare module 'autocannon' {
     method?: string
     body?: string
   }
-  type Histogram = { average: number; p50: number; p99: number; [key: string]: number }
+  type Histogram = {
+    average: number
+    p50: number
+    p99: number
+    total: number
+    [key: string]: number
+  }
   type Result = {
     requests: Histogram
     latency: Histogram

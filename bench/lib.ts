@@ -3,7 +3,18 @@ import { cpus, totalmem } from 'node:os'
 import { fileURLToPath } from 'node:url'
 import autocannon from 'autocannon'
 
-export type Measurement = { rps: number; p50: number; p99: number; errors: number; non2xx: number }
+export type Measurement = {
+  rps: number
+  p50: number
+  p99: number
+  errors: number
+  non2xx: number
+  /** Requests completed. */
+  total: number
+}
+
+/** A bench server process: its URL, and its CPU time in µs on demand (SIGUSR2). */
+export type BenchServer = { url: string; child: ChildProcess; cpu(): Promise<number> }
 
 let built = false
 
@@ -38,7 +49,7 @@ export async function startServer(
   file: string,
   args: string[],
   env: Record<string, string> = {},
-): Promise<{ url: string; child: ChildProcess }> {
+): Promise<BenchServer> {
   ensureBuilt()
   // No `@keygate/source` condition: the servers load the packages' compiled dist/, as users do
   // (the TypeScript loader's helpers would otherwise sit on the hot path).
@@ -50,16 +61,27 @@ export async function startServer(
       stdio: ['ignore', 'pipe', 'inherit'],
     },
   )
+  const waiting: ((cpu: number) => void)[] = []
+  let out = ''
   const url = await new Promise<string>((resolve, reject) => {
-    let out = ''
     child.stdout.on('data', (chunk: Buffer) => {
       out += chunk.toString()
       const match = /^listening (http:\/\/\S+)$/m.exec(out)
       if (match) resolve(match[1]!)
+      let cpu: RegExpExecArray | null
+      while ((cpu = /^cpu (\d+)$/m.exec(out)) !== null) {
+        out = out.slice(cpu.index + cpu[0].length)
+        waiting.shift()?.(Number(cpu[1]))
+      }
     })
     child.on('exit', (code) => reject(new Error(`${file} ${args.join(' ')} exited with ${code}`)))
   })
-  return { url, child }
+  const cpu = () =>
+    new Promise<number>((resolve) => {
+      waiting.push(resolve)
+      child.kill('SIGUSR2')
+    })
+  return { url, child, cpu }
 }
 
 export async function stopServer(child: ChildProcess): Promise<void> {
@@ -89,6 +111,7 @@ export async function measure(
     p99: result.latency.p99,
     errors: result.errors,
     non2xx: result.non2xx,
+    total: result.requests.total,
   }
 }
 
