@@ -1,11 +1,13 @@
 /**
  * `npm run bench -- <name> [options]`: runs one benchmark and prints its table.
  *
+ *   gate         keygate's own cost per request, in process (no HTTP)
  *   middleware   hello-world on each framework: no auth, keygate, the framework's peer
  *   server       the token service: API-token route vs /health (SQLite and PostgreSQL)
  *   revocation   how long a revocation on one instance takes to reach another (Redis, PostgreSQL)
  */
 const benches: Record<string, () => Promise<{ main(argv: string[]): Promise<void> }>> = {
+  gate: () => import('./gate.js'),
   middleware: () => import('./middleware.js'),
   server: () => import('./server.js'),
   revocation: () => import('./revocation-latency.js'),

@@ -1,0 +1,132 @@
+/**
+ * `npm run bench -- gate`: the cost of keygate's own work per request, in process, without HTTP:
+ * one `authenticate()` of a prepared request through the gate, for each strategy on its hot path
+ * (fresh secret cache, warm API-token cache), and the SHA-256 every verification pays, for scale.
+ * Each case runs several rounds and keeps the fastest: the least disturbed by other work on the
+ * machine (wall-clock throughput over HTTP is at the mercy of a shared VM; this is not).
+ *
+ * Options: --iterations <n> (default 200000) --rounds <n> (default 7)
+ */
+import { hash } from 'node:crypto'
+import {
+  apiTokens,
+  createAuthenticator,
+  digestAPIToken,
+  generateAPIToken,
+  headersFromRaw,
+  serviceToken,
+  staticSecrets,
+  type AuthRequest,
+  type Authenticator,
+} from '@keygate/core'
+import { machine, parseArgs, table } from './lib.js'
+import { SECRET } from './servers/common.js'
+
+function requestWith(authorization: string): AuthRequest {
+  const raw = ['Host', '127.0.0.1:3000', 'User-Agent', 'bench', 'Authorization', authorization]
+  return { method: 'GET', path: '/v1/things', header: headersFromRaw(raw), clientIp: '127.0.0.1' }
+}
+
+async function timeAuthenticate(
+  gate: Authenticator,
+  authorization: string,
+  iterations: number,
+  rounds: number,
+  expectOk: boolean,
+) {
+  let best = Infinity
+  for (let round = 0; round < rounds; round++) {
+    const started = performance.now()
+    for (let i = 0; i < iterations; i++) {
+      // A new request each time, as an adapter builds one per request.
+      let result = gate.authenticate(requestWith(authorization))
+      if (result instanceof Promise) result = await result
+      if (result.ok !== expectOk) throw new Error(`unexpected result: ${JSON.stringify(result)}`)
+    }
+    best = Math.min(best, ((performance.now() - started) * 1000) / iterations)
+  }
+  return best
+}
+
+function timeSync(fn: () => unknown, iterations: number, rounds: number): number {
+  let best = Infinity
+  for (let round = 0; round < rounds; round++) {
+    const started = performance.now()
+    for (let i = 0; i < iterations; i++) fn()
+    best = Math.min(best, ((performance.now() - started) * 1000) / iterations)
+  }
+  return best
+}
+
+export async function main(argv: string[]): Promise<void> {
+  const args = parseArgs(argv)
+  const iterations = Number(args.iterations ?? 200_000)
+  const rounds = Number(args.rounds ?? 7)
+  console.log(`gate bench — ${machine()}; best of ${rounds} rounds × ${iterations} calls`)
+
+  const one = createAuthenticator({
+    strategies: [serviceToken({ source: staticSecrets([SECRET]) })],
+  })
+  const three = createAuthenticator({
+    strategies: [
+      serviceToken({ source: staticSecrets([`${SECRET}-old`, `${SECRET}-pending`, SECRET]) }),
+    ],
+  })
+  const { token } = generateAPIToken()
+  const digest = await digestAPIToken(token)
+  const far = new Date(Date.now() + 86_400_000)
+  const verifier = {
+    findByDigest: (d: string) =>
+      Promise.resolve(
+        d === digest
+          ? {
+              id: 'tok_bench',
+              userId: '3f0c1a52-9d8e-4b7a-8f00-000000000001',
+              scopes: ['things:read'],
+              expiresAt: far,
+              revokedAt: null,
+              userDisabled: false,
+            }
+          : undefined,
+      ),
+  }
+  const tokens = createAuthenticator({
+    strategies: [apiTokens({ store: verifier, onUse: () => {} })],
+  })
+  // Warm the caches once (secret sources load, the API token's lookup is cached).
+  for (const [gate, credential] of [
+    [one, SECRET],
+    [three, SECRET],
+    [tokens, token],
+  ] as const) {
+    await gate.authenticate(requestWith(`Bearer ${credential}`))
+  }
+
+  const rows = [['case', 'µs per request']]
+  const add = (name: string, us: number) => rows.push([name, us.toFixed(3)])
+  add(
+    'SHA-256 of the credential alone (crypto.hash)',
+    timeSync(() => hash('sha256', SECRET, 'buffer'), iterations, rounds),
+  )
+  add(
+    'serviceToken, 1 secret, right token',
+    await timeAuthenticate(one, `Bearer ${SECRET}`, iterations, rounds, true),
+  )
+  add(
+    'serviceToken, 3 secrets, right token',
+    await timeAuthenticate(three, `Bearer ${SECRET}`, iterations, rounds, true),
+  )
+  add(
+    'serviceToken, 1 secret, wrong token (401)',
+    await timeAuthenticate(one, `Bearer ${SECRET}x`, iterations / 4, rounds, false),
+  )
+  add(
+    'apiTokens, verification cache warm',
+    await timeAuthenticate(tokens, `Bearer ${token}`, iterations, rounds, true),
+  )
+  add(
+    'no credential (401 missing_credentials)',
+    await timeAuthenticate(one, 'Basic eDp5', iterations / 4, rounds, false),
+  )
+  console.log(`\n${table(rows)}\n`)
+}
