@@ -1,4 +1,5 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process'
+import { readFileSync } from 'node:fs'
 import { cpus, totalmem } from 'node:os'
 import { fileURLToPath } from 'node:url'
 import autocannon from 'autocannon'
@@ -147,4 +148,33 @@ export function table(rows: string[][]): string {
         .join('  '),
     )
     .join('\n')
+}
+
+/**
+ * Starts watching the CPU time the hypervisor took from this VM (`steal` in /proc/stat); the
+ * returned function says what share of the machine's CPU time it was. On a shared VM a high
+ * steal share makes wall-clock numbers meaningless: the benches print it with their results.
+ */
+export function watchSteal(): () => string {
+  const read = (): { steal: number; total: number } | undefined => {
+    try {
+      const fields = readFileSync('/proc/stat', 'utf8')
+        .split('\n')[0]!
+        .trim()
+        .split(/\s+/)
+        .slice(1)
+        .map(Number)
+      return { steal: fields[7] ?? 0, total: fields.reduce((a, b) => a + b, 0) }
+    } catch {
+      return undefined
+    }
+  }
+  const start = read()
+  return () => {
+    const end = read()
+    if (start === undefined || end === undefined || end.total === start.total)
+      return 'CPU steal: unknown'
+    const share = ((end.steal - start.steal) / (end.total - start.total)) * 100
+    return `CPU steal during the run: ${share.toFixed(1)} %${share > 5 ? ' — the VM was throttled; treat these numbers as unreliable' : ''}`
+  }
 }

@@ -18,6 +18,7 @@ import {
   startServer,
   stopServer,
   table,
+  watchSteal,
   type Measurement,
 } from './lib.js'
 import { SECRET } from './servers/common.js'
@@ -36,6 +37,7 @@ export async function main(argv: string[]): Promise<void> {
     `middleware bench — ${machine()}; ${rounds} rounds × ${duration}s, ${connections} connections, loopback`,
   )
 
+  const steal = watchSteal()
   const rows = [
     ['framework', 'variant', 'req/s', 'p50 ms', 'p99 ms', 'CPU µs/req', '+µs', 'ratio', 'vs peer'],
   ]
@@ -91,6 +93,7 @@ export async function main(argv: string[]): Promise<void> {
     }
   }
   console.log(`\n${table(rows)}\n`)
+  console.log(steal())
   console.log(
     [
       "CPU µs/req = the server process's CPU time per request (median of rounds); +µs = what auth adds",
