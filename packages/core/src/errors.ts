@@ -24,7 +24,15 @@ export class AuthError extends Error {
 
   constructor(code: ErrorCode, options: AuthErrorOptions = {}) {
     const detail = options.detail ?? ERROR_TABLE[code].title
-    super(detail, options.cause === undefined ? undefined : { cause: options.cause })
+    // An AuthError is an answer, not a bug: its stack is never shown or logged, and capturing one
+    // was most of the cost of refusing a request (a flood of bad tokens paid it every time).
+    const limit = Error.stackTraceLimit
+    Error.stackTraceLimit = 0
+    try {
+      super(detail, options.cause === undefined ? undefined : { cause: options.cause })
+    } finally {
+      Error.stackTraceLimit = limit
+    }
     this.name = 'AuthError'
     this.code = code
     this.status = ERROR_TABLE[code].status
