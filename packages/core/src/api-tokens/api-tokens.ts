@@ -255,27 +255,34 @@ export function apiTokens(options: APITokensOptions): APITokensStrategy {
     },
     authenticate({ credential }) {
       if (credential === undefined || credential.kind !== 'bearer') return undefined
-      const parsed = parseWithPrefix(credential.token, prefix)
+      const token = credential.token
+      // Recognition is by prefix alone: another prefix (a session, a service secret) is passed on.
+      if (token.lastIndexOf('_') !== prefix.length || !token.startsWith(prefix)) return undefined
+      const now = Date.now()
+      const digest = hexDigestSync(token, pepper)
+      if (digest !== undefined) {
+        // A cache hit answers synchronously: no promise and no extra tick on the hot path. Only a
+        // token that passed the offline checks was ever looked up, so a hit need not redo them.
+        const hit = cache?.get(digest, now)
+        if (hit !== undefined) {
+          cacheEvent('hit')
+          const result = verdict(hit.value, now)
+          return result instanceof InvalidTokenError ? Promise.reject(result) : result
+        }
+      }
+      // Offline checks (length, alphabet, CRC-32) before any store lookup: garbage never costs one.
+      const parsed = parseWithPrefix(token, prefix)
       if (!parsed.ok) {
         if (parsed.reason === 'foreign') return undefined
         // Refusals are rejections, as everywhere in the chain; only success may be synchronous.
         return Promise.reject(new InvalidTokenError({ detail: 'The token is malformed' }))
       }
-      const now = Date.now()
-      const digest = hexDigestSync(credential.token, pepper)
       if (digest === undefined) {
-        return digestAPIToken(credential.token, { pepper })
+        return digestAPIToken(token, { pepper })
           .then((d) => lookup(d, now))
-          .then((token) => settle(token, now))
+          .then((found) => settle(found, now))
       }
-      // A cache hit answers synchronously: no promise and no extra tick on the hot path.
-      const hit = cache?.get(digest, now)
-      if (hit !== undefined) {
-        cacheEvent('hit')
-        const result = verdict(hit.value, now)
-        return result instanceof InvalidTokenError ? Promise.reject(result) : result
-      }
-      return lookup(digest, now).then((token) => settle(token, now))
+      return lookup(digest, now).then((found) => settle(found, now))
     },
   }
 }
