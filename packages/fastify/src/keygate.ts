@@ -69,9 +69,15 @@ function optionalFunction(value: unknown, name: string): void {
   }
 }
 
-function routeScopes(request: FastifyRequest): readonly string[] {
-  const config = request.routeOptions.config?.keygate
-  return config === undefined || config === false ? [] : (config.scopes ?? [])
+const NO_SCOPES: readonly string[] = Object.freeze([])
+
+// `request.routeOptions` builds a new object on every access (Fastify 5): read it once.
+function routeConfig(request: FastifyRequest): KeygateRouteConfig | undefined {
+  return request.routeOptions.config?.keygate
+}
+
+function scopesOf(config: KeygateRouteConfig | undefined): readonly string[] {
+  return config === undefined || config === false ? NO_SCOPES : (config.scopes ?? NO_SCOPES)
 }
 
 function validateRouteConfig(config: unknown, url: string): void {
@@ -120,7 +126,7 @@ function setup(fastify: FastifyInstance, options: KeygateFastifyOptions): void {
   // Callback style, not async: when the core answers synchronously (a fresh cache) the request
   // goes on in the same tick, without a promise per request.
   const onRequest: onRequestHookHandler = function keygateOnRequest(request, reply, done) {
-    const config = request.routeOptions.config?.keygate
+    const config = routeConfig(request)
     // Public by route: the router chose this handler, so no look-alike path gets here.
     if (config === false) return done()
     const finish = (result: AuthResult): void => {
@@ -130,7 +136,7 @@ function setup(fastify: FastifyInstance, options: KeygateFastifyOptions): void {
     }
     let result: AuthResult | Promise<AuthResult>
     try {
-      result = check(gate, request, routeScopes(request))
+      result = check(gate, request, scopesOf(config))
     } catch (error) {
       return done(error as Error)
     }
@@ -139,7 +145,7 @@ function setup(fastify: FastifyInstance, options: KeygateFastifyOptions): void {
   }
 
   const verifyKeygate: VerifyKeygate = async (request, reply) => {
-    const result = await check(gate, request, routeScopes(request))
+    const result = await check(gate, request, scopesOf(routeConfig(request)))
     if (result.ok) return
     const error = new KeygateError(
       authenticator.respond(result.error, { requestId: gate.requestId(request) }),
