@@ -35,6 +35,12 @@ export const ERROR_TABLE = {
   payload_too_large: { status: 413, challenge: null, title: 'Payload too large' },
   unsupported_media_type: { status: 415, challenge: null, title: 'Unsupported media type' },
   csrf_failed: { status: 403, challenge: null, title: 'Cross-site request refused' },
+  // HTTP framing errors, raised before any route or credential is looked at.
+  malformed_request: { status: 400, challenge: null, title: 'Malformed request' },
+  request_timeout: { status: 408, challenge: null, title: 'Request timeout' },
+  uri_too_long: { status: 414, challenge: null, title: 'URI too long' },
+  headers_too_large: { status: 431, challenge: null, title: 'Request header fields too large' },
+  shutting_down: { status: 503, challenge: null, title: 'Shutting down' },
 } as const satisfies Record<
   string,
   {

@@ -1,4 +1,3 @@
-import { randomFillSync } from 'node:crypto'
 import { describeError, type AuthDecision, type SecretSource } from '@keygate/core'
 import Fastify, { type FastifyInstance } from 'fastify'
 import { registerAuth } from './auth/register-auth.js'
@@ -7,10 +6,16 @@ import { resolveConfig, type ServerConfig, type ServerConfigInput } from './conf
 import type { ServerContext } from './context.js'
 import { createExternalAuth, type ExternalAuth } from './external-auth/create-external-auth.js'
 import { coerceQuery } from './lib/coerce-query.js'
+import {
+  createClientErrorHandler,
+  createFrameworkErrors,
+  shuttingDown,
+} from './lib/framework-errors.js'
 import { ServiceError } from './lib/errors.js'
 import { parseJSONBody } from './lib/parse-json-body.js'
 import { passwords } from './lib/passwords.js'
 import { createScopePolicy } from './lib/scope-policy.js'
+import { requestId } from './lib/request-id.js'
 import { toProblem } from './lib/to-problem.js'
 import { formatValidationErrors } from './lib/validation-errors.js'
 import { guardStore } from './lib/guard-store.js'
@@ -70,22 +75,6 @@ export type KeygateServer = FastifyInstance & {
   }
 }
 
-// Request ids come from a pool of random bytes refilled 512 ids at a time: one
-// randomFillSync per request was a measurable share of a request's cost.
-const ID_BYTES = 8
-const pool = Buffer.alloc(ID_BYTES * 512)
-let poolOffset = pool.length
-
-function requestId(): string {
-  if (poolOffset === pool.length) {
-    randomFillSync(pool)
-    poolOffset = 0
-  }
-  const id = pool.toString('hex', poolOffset, poolOffset + ID_BYTES)
-  poolOffset += ID_BYTES
-  return `req_${id}`
-}
-
 function ajvOptions() {
   return {
     customOptions: {
@@ -140,8 +129,15 @@ export async function createServer(
     schemaErrorFormatter: formatValidationErrors,
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
-    return503OnClosing: true,
+    // Replaced by the onRequest hook below, which answers problem+json (shutting_down).
+    return503OnClosing: false,
     forceCloseConnections: 'idle',
+    // A request's head and body must arrive within 30 s (RFC 9110 §15.5.9 408); Node checks
+    // the deadline every second rather than its default 30.
+    requestTimeout: 30_000,
+    http: { connectionsCheckingInterval: 1000 },
+    frameworkErrors: createFrameworkErrors({ realm: config.realm }),
+    clientErrorHandler: createClientErrorHandler({ realm: config.realm }),
   })
   if (logging.warning !== undefined) app.log.warn({}, logging.warning)
   // Metrics, and one log line per authentication decision (docs/observability.md).
@@ -274,6 +270,15 @@ export async function createServer(
     } catch (error) {
       done(error as Error, undefined)
     }
+  })
+  // Before the gate: a request read once close() has begun is refused without authenticating it.
+  let closing = false
+  app.addHook('preClose', (done) => {
+    closing = true
+    done()
+  })
+  app.addHook('onRequest', (_request, _reply, done) => {
+    done(closing ? shuttingDown() : undefined)
   })
   app.addHook('preValidation', (request, _reply, done) => {
     coerceQuery(request.query, request.routeOptions.schema?.querystring)

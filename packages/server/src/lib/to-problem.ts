@@ -30,8 +30,13 @@ function fromFastify(error: FastifyLikeError): ServiceError | undefined {
       return new ServiceError('validation_failed', {
         detail: 'Content-Length does not match the body',
       })
+    // The path is not echoed: it is whatever the client sent.
     case 'FST_ERR_BAD_URL':
-      return new ServiceError('not_found', { detail: 'Not found' })
+      return new ServiceError('malformed_request', {
+        detail: 'The request path is not valid percent-encoding',
+      })
+    case 'FST_ERR_MAX_PARAM_LENGTH':
+      return new ServiceError('uri_too_long', { detail: 'A path segment is too long' })
   }
   const status = typeof error.statusCode === 'number' ? error.statusCode : 500
   // Any other client error Fastify raises is a malformed request; its message stays out.
