@@ -102,3 +102,16 @@ export {
   type InternalTokenUser,
   type InternalTokenUserStore,
 } from './internal-token/index.js'
+export {
+  ASSERTION_HEADER,
+  ASSERTION_TYP,
+  createAssertionSigner,
+  gatewayAssertion,
+  MAX_ASSERTION_TTL_SEC,
+  type AssertionClaims,
+  type AssertionInput,
+  type AssertionSigner,
+  type AssertionSignerOptions,
+  type AssertionVia,
+  type GatewayAssertionOptions,
+} from './gateway-assertion/index.js'

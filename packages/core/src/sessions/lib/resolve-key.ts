@@ -48,7 +48,7 @@ export type SessionJWKSOptions = {
 export class KeySourceUnavailableError extends Error {
   readonly retryAfterSeconds: number
   constructor(cause: unknown, retryAfterSeconds: number) {
-    super('The session key set is unavailable', { cause })
+    super('The key set is unavailable', { cause })
     this.name = 'KeySourceUnavailableError'
     this.retryAfterSeconds = retryAfterSeconds
   }
@@ -67,29 +67,29 @@ function isKeyObjectEntry(entry: SessionKey): entry is SessionKeyObject {
 
 const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'priv'] as const
 
-function checkJWK(jwk: JWK, name: string): JWK {
+function checkJWK(jwk: JWK, name: string, label: string): JWK {
   if (typeof jwk !== 'object' || jwk === null || typeof jwk.kty !== 'string') {
-    throw new TypeError(`sessions(): ${name} must be a JWK or { kid, key }`)
+    throw new TypeError(`${label}: ${name} must be a JWK or { kid, key }`)
   }
   if (jwk.kty === 'oct') {
-    throw new TypeError(`sessions(): ${name} is a symmetric key; only public keys are accepted`)
+    throw new TypeError(`${label}: ${name} is a symmetric key; only public keys are accepted`)
   }
   if (PRIVATE_MEMBERS.some((member) => Object.hasOwn(jwk, member))) {
-    throw new TypeError(`sessions(): ${name} is a private key; pass its public part`)
+    throw new TypeError(`${label}: ${name} is a private key; pass its public part`)
   }
   if (typeof jwk.kid !== 'string' || !KID.test(jwk.kid)) {
-    throw new TypeError(`sessions(): ${name} needs a kid of 1–128 characters [A-Za-z0-9._-]`)
+    throw new TypeError(`${label}: ${name} needs a kid of 1–128 characters [A-Za-z0-9._-]`)
   }
   return { ...jwk }
 }
 
-function checkKeyObject(entry: SessionKeyObject, name: string): SessionKeyObject {
+function checkKeyObject(entry: SessionKeyObject, name: string, label: string): SessionKeyObject {
   if (typeof entry.kid !== 'string' || !KID.test(entry.kid)) {
-    throw new TypeError(`sessions(): ${name}.kid must be 1–128 characters [A-Za-z0-9._-]`)
+    throw new TypeError(`${label}: ${name}.kid must be 1–128 characters [A-Za-z0-9._-]`)
   }
   const type = (entry.key as { type?: unknown } | null)?.type
   if (type !== 'public') {
-    throw new TypeError(`sessions(): ${name}.key must be a public CryptoKey or KeyObject`)
+    throw new TypeError(`${label}: ${name}.key must be a public CryptoKey or KeyObject`)
   }
   return { ...entry }
 }
@@ -100,21 +100,24 @@ function checkKeyObject(entry: SessionKeyObject, name: string): SessionKeyObject
  *
  * @throws TypeError naming the bad key.
  */
-export function localKeyResolver(keys: readonly SessionKey[]): JWTVerifyGetKey {
+export function localKeyResolver(
+  keys: readonly SessionKey[],
+  label = 'sessions()',
+): JWTVerifyGetKey {
   if (!Array.isArray(keys) || keys.length === 0) {
-    throw new TypeError('sessions(): keys must be a non-empty array')
+    throw new TypeError(`${label}: keys must be a non-empty array`)
   }
   const jwks: JWK[] = []
   const objects: SessionKeyObject[] = []
   keys.forEach((entry: SessionKey, i) => {
-    if (isKeyObjectEntry(entry)) objects.push(checkKeyObject(entry, `keys[${i}]`))
-    else jwks.push(checkJWK(entry, `keys[${i}]`))
+    if (isKeyObjectEntry(entry)) objects.push(checkKeyObject(entry, `keys[${i}]`, label))
+    else jwks.push(checkJWK(entry, `keys[${i}]`, label))
   })
   const build = (all: JWK[]) => {
     try {
       return createLocalJWKSet({ keys: all })
     } catch {
-      throw new TypeError('sessions(): keys do not form a valid key set')
+      throw new TypeError(`${label}: keys do not form a valid key set`)
     }
   }
   let pending: Promise<JWTVerifyGetKey> | undefined
@@ -143,10 +146,16 @@ export function localKeyResolver(keys: readonly SessionKey[]): JWTVerifyGetKey {
 
 const LOOPBACK = /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/i
 
-function checkMs(value: unknown, name: string, min: number, fallback: number): number {
+function checkMs(
+  value: unknown,
+  name: string,
+  min: number,
+  fallback: number,
+  label: string,
+): number {
   if (value === undefined) return fallback
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min) {
-    throw new TypeError(`sessions(): jwks.${name} must be an integer ≥ ${min}`)
+    throw new TypeError(`${label}: jwks.${name} must be an integer ≥ ${min}`)
   }
   return value
 }
@@ -158,29 +167,32 @@ function checkMs(value: unknown, name: string, min: number, fallback: number): n
  *
  * @throws TypeError for a bad option.
  */
-export function remoteKeyResolver(options: SessionJWKSOptions): JWTVerifyGetKey {
+export function remoteKeyResolver(
+  options: SessionJWKSOptions,
+  label = 'sessions()',
+): JWTVerifyGetKey {
   if (options === null || typeof options !== 'object') {
-    throw new TypeError('sessions(): jwks must be an object with a url')
+    throw new TypeError(`${label}: jwks must be an object with a url`)
   }
   let url: URL
   try {
     url = new URL(options.url)
   } catch {
-    throw new TypeError('sessions(): jwks.url must be an absolute URL')
+    throw new TypeError(`${label}: jwks.url must be an absolute URL`)
   }
   if (url.username !== '' || url.password !== '') {
-    throw new TypeError('sessions(): jwks.url must not carry credentials')
+    throw new TypeError(`${label}: jwks.url must not carry credentials`)
   }
   const secure =
     url.protocol === 'https:' ||
     (url.protocol === 'http:' && (LOOPBACK.test(url.hostname) || options.allowHTTP === true))
   if (!secure) {
-    throw new TypeError('sessions(): jwks.url must be https: (http: only on loopback or allowHTTP)')
+    throw new TypeError(`${label}: jwks.url must be https: (http: only on loopback or allowHTTP)`)
   }
-  const cooldownMs = checkMs(options.cooldownMs, 'cooldownMs', 0, 30_000)
-  const cacheMaxAgeMs = checkMs(options.cacheMaxAgeMs, 'cacheMaxAgeMs', 1, 600_000)
-  const timeoutMs = checkMs(options.timeoutMs, 'timeoutMs', 1, 5_000)
-  const retryMs = checkMs(options.retryMs, 'retryMs', 0, 1_000)
+  const cooldownMs = checkMs(options.cooldownMs, 'cooldownMs', 0, 30_000, label)
+  const cacheMaxAgeMs = checkMs(options.cacheMaxAgeMs, 'cacheMaxAgeMs', 1, 600_000, label)
+  const timeoutMs = checkMs(options.timeoutMs, 'timeoutMs', 1, 5_000, label)
+  const retryMs = checkMs(options.retryMs, 'retryMs', 0, 1_000, label)
   const retryAfterSeconds = Math.max(1, Math.ceil(retryMs / 1000))
   const remote = createRemoteJWKSet(url, {
     cooldownDuration: cooldownMs,
