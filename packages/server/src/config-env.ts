@@ -1,4 +1,4 @@
-import type { ConfigIssue, ServerConfigInput } from './config.js'
+import type { ConfigIssue, ServerConfigInput } from './config/server-config.js'
 
 /**
  * How a string from the environment or a flag becomes a configuration value:
