@@ -2,7 +2,7 @@ import { ServiceError } from '../lib/errors.js'
 import { createUser } from '../services/create-user.js'
 import type { User, UserStore } from '../store/types.js'
 import { matchesSetupCode } from './setup-code.js'
-import type { SetupCodeRecord, SetupStore } from './setup-store.js'
+import type { SetupCodeRecord, SetupStore } from '../store/setup-store.js'
 
 /** Options of {@link completeSetup}. */
 export type CompleteSetupOptions = {

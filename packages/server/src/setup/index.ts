@@ -17,4 +17,4 @@ export {
   SETUP_CODE_FILE,
   writeSetupCodeFile,
 } from './setup-file.js'
-export { createSetupStore, type SetupCodeRecord, type SetupStore } from './setup-store.js'
+export { createSetupStore, type SetupCodeRecord, type SetupStore } from '../store/setup-store.js'

@@ -1,7 +1,7 @@
 import type { UserStore } from '../store/types.js'
 import { digestSetupCode, generateSetupCode } from './setup-code.js'
 import { removeSetupCodeFile, writeSetupCodeFile } from './setup-file.js'
-import type { SetupStore } from './setup-store.js'
+import type { SetupStore } from '../store/setup-store.js'
 
 /** How long a setup code is valid: one hour. */
 export const SETUP_CODE_TTL_SECONDS = 3600

@@ -10,7 +10,7 @@ import { createTokenStore } from './lib/create-token-store.js'
 import { createUserStore } from './lib/create-user-store.js'
 import { postgresCodec, sqliteCodec, type Codec, type Database, type DB } from './lib/database.js'
 import { migrationProvider } from './migrations/index.js'
-import { createSetupStore } from '../setup/setup-store.js'
+import { createSetupStore } from './setup-store.js'
 import type { OpenStoreOptions, Store } from './types.js'
 
 const SCHEMA = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/

@@ -6,9 +6,9 @@
  * `Date`; lists are ordered by (created_at, id) descending-stable with an opaque `cursor`.
  */
 
-import type { SetupStore } from '../setup/setup-store.js'
+import type { SetupStore } from './setup-store.js'
 
-export type { SetupCodeRecord, SetupStore } from '../setup/setup-store.js'
+export type { SetupCodeRecord, SetupStore } from './setup-store.js'
 
 /** A user of the token service. `passwordHash` is argon2id (PHC string) or null (external users). */
 export type User = {
