@@ -39,6 +39,7 @@ import {
   type OpenAPIDocument,
 } from './openapi/index.js'
 import { createSessionService, type SessionService } from './sessions/create-session-service.js'
+import { resolveKeyEncryptionSecret } from './sessions/key-encryption-secret.js'
 import { openStore } from './store/open-store.js'
 import { createLastUsedRecorder } from './store/last-used-recorder.js'
 import type { Store } from './store/types.js'
@@ -172,7 +173,17 @@ export async function createServer(
       source: options.internalTokenSource,
       logger: app.log,
     })
-    sessions = await createSessionService({ config, store: guarded, policy, logger: app.log })
+    const keyEncryptionSecret = await resolveKeyEncryptionSecret({
+      configured: config.sessions.keyEncryptionSecret,
+      databaseURL: config.database.url,
+      log: app.log,
+    })
+    sessions = await createSessionService({
+      config: { ...config, sessions: { ...config.sessions, keyEncryptionSecret } },
+      store: guarded,
+      policy,
+      logger: app.log,
+    })
   } catch (error) {
     if (ownsStore) await store.close()
     throw error

@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs'
+import { closeSync, mkdirSync, openSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
 import BetterSqlite3 from 'better-sqlite3'
 import { Kysely, Migrator, PostgresDialect, sql, SqliteDialect } from 'kysely'
@@ -38,7 +38,13 @@ function sqlitePath(url: string): string {
 function openSqlite(url: string): Opened {
   const path = sqlitePath(url)
   const memory = path === ':memory:'
-  if (!memory) mkdirSync(dirname(resolve(path)), { recursive: true })
+  if (!memory) {
+    // The database holds password hashes and (sealed) signing keys: the directory is created
+    // 0700 and the file 0600 whatever the umask; SQLite gives its -wal and -shm files the
+    // database file's mode. An existing directory or file keeps the mode it has.
+    mkdirSync(dirname(resolve(path)), { recursive: true, mode: 0o700 })
+    closeSync(openSync(path, 'a', 0o600))
+  }
   const database = new BetterSqlite3(memory ? ':memory:' : path)
   try {
     // WAL: readers never block the writer; NORMAL is durable across crashes of the process in
