@@ -15,6 +15,7 @@ import {
   type ServerConfigInput,
 } from '../src/index.js'
 import { openStore } from '../src/store/index.js'
+import type { RateLimiter } from '../src/rate-limit/rate-limiter.js'
 import type { Store } from '../src/store/types.js'
 
 export const PG_URL = process.env.KEYGATE_TEST_PG_URL ?? 'postgres://root@127.0.0.1:5432/test'
@@ -118,7 +119,11 @@ function uniqueName(): string {
 export async function startHarness(
   backend: Backend,
   config: ServerConfigInput = {},
-  options: { store?: Store; setup?: (server: KeygateServer) => void } = {},
+  options: {
+    store?: Store
+    rateLimiter?: RateLimiter
+    setup?: (server: KeygateServer) => void
+  } = {},
 ): Promise<Harness> {
   const database = await createDatabase(backend)
   const logs: string[] = []
@@ -139,6 +144,7 @@ export async function startHarness(
     {
       logStream: { write: (line) => logs.push(line) },
       ...(options.store ? { store: options.store } : {}),
+      ...(options.rateLimiter ? { rateLimiter: options.rateLimiter } : {}),
     },
   )
   options.setup?.(server)

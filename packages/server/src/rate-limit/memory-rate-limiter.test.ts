@@ -50,16 +50,40 @@ describe('createMemoryRateLimiter()', () => {
     await limiter.close()
   })
 
-  it('bounds its memory: beyond maxKeys the oldest windows go first', async () => {
+  it('bounds its memory: at maxKeys an expired window goes first, then the one with the fewest attempts', async () => {
     let now = 0
     const limiter = createMemoryRateLimiter({ maxKeys: 3, now: () => now })
-    const one = { ...policy, limit: 1 }
-    for (const key of ['a', 'b', 'c']) await limiter.consume(key, one)
-    now = 1
-    await limiter.consume('d', one) // evicts 'a', the oldest
-    expect((await limiter.consume('a', one)).allowed).toBe(true) // evicts 'b'
-    expect((await limiter.consume('c', one)).allowed).toBe(false)
+    const three = { ...policy, limit: 3 }
+    await limiter.consume('a', three)
+    await limiter.consume('a', three) // a: 2 attempts
+    await limiter.consume('b', three) // b: 1 attempt
+    await limiter.consume('c', { ...three, windowSeconds: 1 }) // c: expires first
+    now = 1000
+    await limiter.consume('d', three) // c is expired: it goes
+    expect((await limiter.consume('a', three)).remaining).toBe(0) // a kept its count
+    await limiter.consume('e', three) // b (1 attempt) goes, not d (1, younger) — the oldest few are looked at
+    expect((await limiter.consume('b', three)).remaining).toBe(2)
     await limiter.close()
+  })
+
+  it('a flood of new keys never resets a window at its limit: at the cap a new key is refused instead', async () => {
+    const limiter = createMemoryRateLimiter({ maxKeys: 100 })
+    const one = { ...policy, limit: 1 }
+    expect((await limiter.consume('victim', one)).allowed).toBe(true)
+    expect((await limiter.consume('victim', one)).allowed).toBe(false)
+    // 10 000 new keys, each spending its one attempt: every window is at its limit.
+    const flood = []
+    for (let i = 0; i < 10_000; i++) flood.push((await limiter.consume(`ip${i}`, one)).allowed)
+    expect(flood.filter(Boolean)).toHaveLength(99) // the cap, then refused (fail closed)
+    expect((await limiter.consume('victim', one)).allowed).toBe(false)
+    // Windows below their limit give way: a half-spent flood does not lock new keys out.
+    const two = { ...policy, name: 'email', limit: 2 }
+    const other = createMemoryRateLimiter({ maxKeys: 100 })
+    await other.consume('victim', one)
+    for (let i = 0; i < 1000; i++) expect((await other.consume(`ip${i}`, two)).allowed).toBe(true)
+    expect((await other.consume('victim', one)).allowed).toBe(false)
+    await limiter.close()
+    await other.close()
   })
 
   it('validates its options', () => {
