@@ -194,6 +194,13 @@ export function createSecretCache(options: SecretCacheOptions): SecretCache {
           subject,
         })
       }
+      // Once secrets were configured, an empty read is a file caught half-written (truncated,
+      // then written) or a source in trouble, not a decision to unset them: a failed load, so
+      // the stale rules apply and the next try comes after retryMs, not after a whole TTL.
+      // Going from configured to unset takes a restart.
+      if (secrets.length === 0 && held !== undefined && held.snapshot.secrets.length > 0) {
+        throw new SecretSourceError('empty', `secret source ${source.name} returned no secret`)
+      }
       snapshot = { secrets, stale: false }
     } catch (error) {
       const at = now()

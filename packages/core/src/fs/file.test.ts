@@ -145,6 +145,34 @@ describe('file()', () => {
     await expect(cache.get()).rejects.toMatchObject({ code: 'auth_unavailable' })
   })
 
+  it('an empty read after a non-empty one is a failed load (a half-written file): stale rules, then 503', async () => {
+    const path = join(dir, 'token')
+    await writeFile(path, 'kept\n')
+    let t = 0
+    const cache = createSecretCache({
+      source: file(path, { watch: false }),
+      ttlMs: 10,
+      jitter: 0,
+      maxStaleMs: 100,
+      retryMs: 5,
+      now: () => t,
+    })
+    await cache.get()
+    await writeFile(path, '') // a writer that truncates, then writes
+    t = 20
+    expect(await cache.get()).toMatchObject({ stale: true, secrets: [{ value: 'kept' }] })
+    // Retried after retryMs, not held as "unset" for a TTL: the completed file is picked up.
+    await writeFile(path, 'rotated\n')
+    t = 26
+    expect(await cache.get()).toMatchObject({ stale: false, secrets: [{ value: 'rotated' }] })
+    // Still empty past maxStale: 503 auth_unavailable, never "unset".
+    await writeFile(path, '# emptied\n')
+    t = 40
+    await cache.get()
+    t = 200
+    await expect(cache.get()).rejects.toMatchObject({ code: 'auth_unavailable' })
+  })
+
   it('reloads on the next request after the file changes (watch)', async () => {
     const path = join(dir, 'token')
     await writeFile(path, 'before\n')

@@ -26,7 +26,8 @@ export function parseSecretLines(text: string): Secret[] {
 
 /**
  * Secrets from a file, one per line (SPEC §4), re-read when it changes. A missing or unreadable
- * file is a failure of the source (stale values, then 503), an empty file means "unset".
+ * file is a failure of the source (stale values, then 503); an empty file means "unset" at start
+ * (after secrets were loaded the cache treats an empty read as a failure: a half-written file).
  *
  * @example
  * ```ts
