@@ -59,7 +59,12 @@ describe('createServiceFetch(): rotation against a keygate-protected server', ()
     const client = mutableSource([secret()])
     const api = await startProtectedServer({ source: server.source })
     try {
-      const call = createServiceFetch({ source: client.source, cache: LONG, origins: [api.origin] })
+      const call = createServiceFetch({
+        source: client.source,
+        cache: LONG,
+        origins: [api.origin],
+        minRefreshIntervalMs: 0, // two reloads in a row: this is about the loop, not the throttle
+      })
       await call(`${api.url}/echo`).then((r) => r.body?.cancel())
       client.set([secret()])
       const before = api.seen.length
@@ -68,6 +73,30 @@ describe('createServiceFetch(): rotation against a keygate-protected server', ()
       expect(res.headers.get('www-authenticate')).toMatch(/error="invalid_token"/)
       expect(((await res.json()) as { code: string }).code).toBe('invalid_token')
       expect(api.seen.length - before).toBe(2)
+    } finally {
+      await api.close()
+    }
+  })
+
+  it('a server that keeps refusing: 50 requests reload the source once, not 50 times', async () => {
+    const server = mutableSource([secret()])
+    const client = mutableSource([secret()])
+    const api = await startProtectedServer({ source: server.source })
+    try {
+      const call = createServiceFetch({ source: client.source, cache: LONG, origins: [api.origin] })
+      for (let i = 0; i < 50; i++) expect((await call(`${api.url}/echo`)).status).toBe(401)
+      // The first load, and one reload after the first 401; then the 401s come straight back.
+      expect(client.loads).toBe(2)
+      expect(api.seen).toHaveLength(50)
+      // minRefreshIntervalMs: 0 restores a reload on every 401.
+      const eager = createServiceFetch({
+        source: client.source,
+        cache: LONG,
+        origins: [api.origin],
+        minRefreshIntervalMs: 0,
+      })
+      for (let i = 0; i < 3; i++) await eager(`${api.url}/echo`)
+      expect(client.loads).toBe(2 + 1 + 3)
     } finally {
       await api.close()
     }
@@ -140,6 +169,7 @@ describe('createServiceFetch(): rotation against a keygate-protected server', ()
         source: client.source,
         cache: LONG,
         origins: [upstream.origin],
+        minRefreshIntervalMs: 0, // the first call's 401 reloads too
       })
       await call(upstream.url).then((r) => r.body?.cancel())
       client.set([NEW])

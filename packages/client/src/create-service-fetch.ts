@@ -60,6 +60,13 @@ export type ServiceFetchOptions = {
    * Default true.
    */
   retryOnInvalidToken?: boolean | undefined
+  /**
+   * Least time between two reloads of the source caused by a `401`, in ms: a server that keeps
+   * refusing (a misconfiguration, a secret revoked everywhere) must not turn every request into a
+   * call to the secrets manager. Within it a `401` is returned without reloading (the secret the
+   * cache holds is still tried when it changed). Default 5000; 0 reloads on every `401`.
+   */
+  minRefreshIntervalMs?: number | undefined
   /** Gets retries and source failures; never a secret. */
   logger?: Logger | undefined
 }
@@ -114,8 +121,9 @@ function safeCause(error: unknown): unknown {
  * - On a `401` whose challenge (or problem `code`) is `invalid_token` it retries **once**, and
  *   only when (1) the request body can be sent again (none, a string, bytes, `URLSearchParams`,
  *   `Blob`, `FormData`; never a stream or a `Request` with a body), and (2) the secret to send
- *   has changed: first from the cache as it is, else after `cache.refresh()`. Otherwise, and
- *   after the one retry, the `401` is returned as is: never a loop.
+ *   has changed: first from the cache as it is, else after `cache.refresh()` — at most one
+ *   reload per `minRefreshIntervalMs` (5 s). Otherwise, and after the one retry, the `401` is
+ *   returned as is: never a loop, never a reload storm.
  * - Never sends the token to an origin outside `origins`/`baseUrl` (when set), nor follows a
  *   redirect out of them (or, when neither is set, out of the request's own origin).
  * - Never overwrites a credential header the caller set: that is a `TypeError`.
@@ -174,6 +182,15 @@ export function createServiceFetch(options: ServiceFetchOptions): ServiceFetch {
   if (typeof fetchImpl !== 'function') fail('fetch must be a function')
   const logger = options.logger ?? silentLogger
   const retryEnabled = options.retryOnInvalidToken ?? true
+  const minRefreshIntervalMs = options.minRefreshIntervalMs ?? 5000
+  if (
+    typeof minRefreshIntervalMs !== 'number' ||
+    !Number.isFinite(minRefreshIntervalMs) ||
+    minRefreshIntervalMs < 0
+  ) {
+    fail('minRefreshIntervalMs must be a finite number >= 0')
+  }
+  let lastRefreshAt = -Infinity
   const cache = isCache(source) ? source : createSecretCache({ logger, ...options.cache, source })
   if (allowed.size === 0) {
     logger.warn(
@@ -220,6 +237,15 @@ export function createServiceFetch(options: ServiceFetchOptions): ServiceFetch {
       let next = await currentSecret()
       // Another request may already have refreshed the cache: no need to load again.
       if (next.value !== refused.value) return next
+      const at = Date.now()
+      if (at - lastRefreshAt < minRefreshIntervalMs) {
+        logger.debug?.(
+          { source: cache.source.name, origin },
+          'keygate: service token refused; the source was reloaded moments ago; returning the 401',
+        )
+        return undefined
+      }
+      lastRefreshAt = at
       await cache.refresh()
       next = await currentSecret()
       if (next.value !== refused.value) return next
