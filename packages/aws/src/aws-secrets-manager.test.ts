@@ -194,14 +194,42 @@ describe('awsSecretsManager(): malformed payloads fail the source, never yield a
     })
   }
 
-  it('a malformed pending version fails the source too', async () => {
+  it('a malformed AWSPENDING or AWSPREVIOUS is skipped, with a warning, while AWSCURRENT is good', async () => {
     const { id } = newSecret('{"token":"good-current-value"}')
     await put(id, `{"other":"${SENSITIVE}"}`, ['AWSPENDING'])
-    const error = await failure(load(awsSecretsManager({ secretId: id, field: 'token', client })))
-    expect(error.code).toBe('malformed')
-    expect(error.message).toBe(
-      `AWS Secrets Manager: ${id} (AWSPENDING) is malformed: the SecretString has no field "token"`,
-    )
+    const warnings: { object: Record<string, unknown>; message: string }[] = []
+    const logger = {
+      warn: (object: Record<string, unknown>, message: string) =>
+        warnings.push({ object, message }),
+      error: () => {},
+    }
+    const source = awsSecretsManager({
+      secretId: id,
+      field: 'token',
+      stages: ['AWSCURRENT', 'AWSPENDING', 'AWSPREVIOUS'],
+      client,
+      logger,
+    })
+    expect(await load(source)).toEqual([
+      { value: 'good-current-value', label: 'current', subject: undefined },
+    ])
+    expect(warnings).toEqual([
+      {
+        object: { source: `aws-secrets-manager:${id}#token`, stage: 'AWSPENDING' },
+        message: `keygate: AWS Secrets Manager: ${id} (AWSPENDING) is malformed: the SecretString has no field "token"; skipped`,
+      },
+    ])
+    expect(JSON.stringify(warnings)).not.toContain(SENSITIVE)
+    // The pending version becomes current (a rotation's last step); the malformed one is previous.
+    await put(id, '{"token":"next-current-value"}', ['AWSCURRENT'])
+    expect(await load(source)).toEqual([
+      { value: 'next-current-value', label: 'current', subject: undefined },
+      { value: 'good-current-value', label: 'previous', subject: undefined },
+    ])
+    expect(warnings).toHaveLength(1) // once per version, not once per load
+    // A malformed AWSCURRENT still fails the whole source.
+    await put(id, '{"nope":1}', ['AWSCURRENT'])
+    expect((await failure(load(source))).code).toBe('malformed')
   })
 })
 

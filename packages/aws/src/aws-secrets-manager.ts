@@ -3,7 +3,13 @@ import {
   SecretsManagerClient,
   type SecretsManagerClientConfig,
 } from '@aws-sdk/client-secrets-manager'
-import { SecretSourceError, type Secret, type SecretSource } from '@keygate/core'
+import {
+  SecretSourceError,
+  silentLogger,
+  type Logger,
+  type Secret,
+  type SecretSource,
+} from '@keygate/core'
 import { describeAWSError } from './lib/describe-aws-error.js'
 import { MalformedPayloadError, parseSecretPayload } from './lib/parse-secret-payload.js'
 import { regionFromARN } from './lib/region-from-arn.js'
@@ -34,6 +40,8 @@ export type AWSSecretsManagerOptions = {
   clientConfig?: SecretsManagerClientConfig
   /** Principal subject when one of these secrets matches (see `serviceToken`'s `subject`). */
   subject?: string
+  /** Gets a warning when a malformed `AWSPENDING`/`AWSPREVIOUS` is skipped; never a payload. */
+  logger?: Logger
 }
 
 const DEFAULT_STAGES: readonly AWSVersionStage[] = ['AWSCURRENT', 'AWSPENDING']
@@ -69,9 +77,11 @@ type Loaded = { stage: string; value: string }
  * old one is accepted for a grace window after the switch.
  *
  * - A missing (or empty) version of any stage other than `AWSCURRENT` is normal and skipped.
- * - A missing or empty `AWSCURRENT`, or a malformed payload in any stage (not JSON when `field`
- *   is set, not an object, the field missing or not a string, JSON read without `field`), is a
- *   failure of the source: the cache serves its stale set within `maxStale`, then answers `503`.
+ * - A malformed version of a stage other than `AWSCURRENT` (a rotation that put a bad pending
+ *   value) is skipped with a warning (once per version): the good current secret keeps working.
+ * - A missing or empty `AWSCURRENT`, or a malformed one (not JSON when `field` is set, not an
+ *   object, the field missing or not a string, JSON read without `field`), is a failure of the
+ *   source: the cache serves its stale set within `maxStale`, then answers `503`.
  *   An empty secret is never yielded.
  * - SDK errors (throttling, timeouts, 5xx, access denied, missing credentials) are failures too,
  *   thrown as a {@link SecretSourceError} whose message names the secret, the stage and the
@@ -123,6 +133,9 @@ export function awsSecretsManager(options: AWSSecretsManagerOptions): SecretSour
       region: options.region ?? options.clientConfig?.region ?? regionFromARN(secretId),
     })
   const name = `aws-secrets-manager:${secretId}${field === undefined ? '' : `#${field}`}`
+  const logger = options.logger ?? silentLogger
+  // The version last warned about per stage: one warning per malformed version, not per load.
+  const warned = new Map<string, string | undefined>()
 
   async function loadStage(stage: string, signal: AbortSignal): Promise<Loaded | undefined> {
     const required = stage === 'AWSCURRENT'
@@ -152,11 +165,16 @@ export function awsSecretsManager(options: AWSSecretsManagerOptions): SecretSour
     } catch (error) {
       const reason =
         error instanceof MalformedPayloadError ? error.message : 'the payload could not be read'
+      const message = `AWS Secrets Manager: ${secretId} (${stage}) is malformed: ${reason}`
+      if (!required) {
+        if (!warned.has(stage) || warned.get(stage) !== output.VersionId) {
+          warned.set(stage, output.VersionId)
+          logger.warn({ source: name, stage }, `keygate: ${message}; skipped`)
+        }
+        return undefined
+      }
       // No cause: the payload must not travel with the error.
-      throw new SecretSourceError(
-        'malformed',
-        `AWS Secrets Manager: ${secretId} (${stage}) is malformed: ${reason}`,
-      )
+      throw new SecretSourceError('malformed', message)
     }
     if (parsed.kind === 'empty') {
       if (!required) return undefined
