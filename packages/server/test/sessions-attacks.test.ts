@@ -3,8 +3,12 @@
  * level): each is `401 invalid_token` with a fixed detail that never quotes the token.
  */
 import { randomUUID } from 'node:crypto'
+import { readFileSync } from 'node:fs'
+import { dirname, join } from 'node:path'
 import { importJWK, SignJWT, type JWTPayload } from 'jose'
 import { expect, it } from 'vitest'
+import { KEY_ENCRYPTION_SECRET_FILE } from '../src/sessions/key-encryption-secret.js'
+import { openPrivateKey } from '../src/sessions/seal-private-key.js'
 import { forEachBackend, useHarness, type Harness } from './harness.js'
 import { COOKIE, problem, sessionToken } from './sessions-helpers.js'
 
@@ -19,7 +23,12 @@ async function signWithServerKey(
   header: Record<string, unknown> = {},
 ): Promise<string> {
   const [key] = await h.store.signingKeys.list()
-  const jwk = JSON.parse(key!.privateJwk) as Record<string, unknown>
+  // On SQLite the key is sealed with the secret generated beside the database file.
+  const secretFile = h.database.url.startsWith('sqlite:')
+    ? join(dirname(h.database.url.slice('sqlite:'.length)), KEY_ENCRYPTION_SECRET_FILE)
+    : undefined
+  const secret = secretFile === undefined ? undefined : readFileSync(secretFile, 'utf8').trim()
+  const jwk = openPrivateKey(key!.privateJwk, key!.kid, secret)
   const now = Math.floor(Date.now() / 1000)
   return new SignJWT({
     iss: 'keygate',
