@@ -45,7 +45,9 @@ export async function resolveKeyEncryptionSecret(
       error: (object: Record<string, unknown>, message: string) =>
         options.log.error(object, message),
     }
-    const [secret] = await generated({ file, logger }).load()
+    const [secret] = await generated({ file, logger }).load({
+      signal: new AbortController().signal,
+    })
     if (created) {
       options.log.info({ file }, 'keygate: generated the key-encryption secret of signing keys')
     }
