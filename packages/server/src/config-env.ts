@@ -81,6 +81,20 @@ export const CONFIG_KEYS: Readonly<Record<string, ConfigKey>> = {
     aliases: ['KEYGATE_INTERNAL_TOKEN'],
   },
   'externalAuth.actor': { type: 'string' },
+  'forwardAuth.rules': { type: 'json' },
+  'forwardAuth.cacheControl': { type: 'string' },
+  'forwardAuth.audience': { type: 'string' },
+  'forwardAuth.assertionTtlSeconds': { type: 'integer' },
+  'proxy.upstream': { type: 'string' },
+  'proxy.host': { type: 'string' },
+  'proxy.port': { type: 'integer' },
+  'proxy.audience': { type: 'string' },
+  'proxy.serviceTokenHeader': { type: 'string' },
+  'proxy.serviceToken': { type: 'string', secret: true },
+  'proxy.passAuthorization': { type: 'boolean' },
+  'proxy.connectTimeoutMs': { type: 'integer' },
+  'proxy.headersTimeoutMs': { type: 'integer' },
+  'proxy.bodyTimeoutMs': { type: 'integer' },
 }
 
 /**

@@ -3,6 +3,8 @@ import type { AuthDecision } from '@keygate/core'
 import type { FastifyBaseLogger } from 'fastify'
 import type { Audit } from './audit/create-audit-recorder.js'
 import type { ServerConfig } from './config.js'
+import type { EdgeGate } from './edge/create-edge-gate.js'
+import type { PeerTrust } from './edge/trusted-peers.js'
 import type { ExternalAuth } from './external-auth/create-external-auth.js'
 import type { ScopePolicy } from './lib/scope-policy.js'
 import type { ServerMetrics } from './metrics/create-metrics.js'
@@ -31,6 +33,8 @@ export type ServerContext = {
   readonly sessions: SessionService
   /** The external auth backend, when `externalAuth.enabled` (docs/external-auth.md). */
   readonly externalAuth?: ExternalAuth | undefined
+  /** Forward-auth (`/v1/auth/check`): the gate and which peers may say what they forward. */
+  readonly edge: { readonly gate: EdgeGate; readonly trusted: PeerTrust }
   /** This instance's metrics (no-ops when `metrics.enabled` is false). */
   readonly metrics: ServerMetrics
   /**

@@ -4,6 +4,9 @@ import { registerAuth } from './auth/register-auth.js'
 import { createTokenStrategy, tokenStrategyChain } from './auth/create-token-strategy.js'
 import { resolveConfig, type ServerConfig, type ServerConfigInput } from './config.js'
 import type { ServerContext } from './context.js'
+import { createAssertionIssuer } from './edge/create-assertion-issuer.js'
+import { createEdgeGate } from './edge/create-edge-gate.js'
+import { createPeerTrust } from './edge/trusted-peers.js'
 import { createExternalAuth, type ExternalAuth } from './external-auth/create-external-auth.js'
 import { coerceQuery } from './lib/coerce-query.js'
 import {
@@ -242,6 +245,19 @@ export async function createServer(
   if (revocations !== undefined && !(await revocations.started)) {
     app.log.warn({ bus: bus?.kind }, 'keygate: revocation bus unreachable at start; retrying')
   }
+  // Forward-auth decides with the same API-token and session strategies as the API (docs/edge.md).
+  const edgeGate = createEdgeGate({
+    strategies: [strategy, sessions.strategy],
+    rules: config.forwardAuth.rules,
+    realm: config.realm,
+    assertions: createAssertionIssuer({
+      keyring: sessions.keyring,
+      issuer: config.sessions.issuer,
+      ttlSeconds: config.forwardAuth.assertionTtlSeconds,
+    }),
+    logger: app.log,
+    onDecision,
+  })
   const ctx: ServerContext = {
     config,
     store: guardStore(store),
@@ -259,6 +275,7 @@ export async function createServer(
     redis,
     sessions,
     externalAuth,
+    edge: { gate: edgeGate, trusted: createPeerTrust(config.trustProxy) },
     metrics,
     audit,
     onDecision,

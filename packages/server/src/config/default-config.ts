@@ -52,5 +52,23 @@ export function defaultConfig(): ServerConfig {
       keyEncryptionSecret: undefined,
     },
     externalAuth: { enabled: false, internalToken: undefined, actor: 'external-auth' },
+    forwardAuth: {
+      rules: [],
+      cacheControl: 'no-store',
+      audience: undefined,
+      assertionTtlSeconds: 30,
+    },
+    proxy: {
+      upstream: undefined,
+      host: '127.0.0.1',
+      port: 4401,
+      audience: undefined,
+      serviceTokenHeader: 'x-service-token',
+      serviceToken: undefined,
+      passAuthorization: false,
+      connectTimeoutMs: 5000,
+      headersTimeoutMs: 30_000,
+      bodyTimeoutMs: 30_000,
+    },
   }
 }

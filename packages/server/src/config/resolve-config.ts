@@ -12,7 +12,9 @@ import {
   str,
 } from './lib/checks.js'
 import { resolveExternalAuth } from './resolve-external-auth.js'
+import { resolveForwardAuth } from './resolve-forward-auth.js'
 import { resolveMetrics } from './resolve-metrics.js'
+import { resolveProxy } from './resolve-proxy.js'
 import { resolveScopes } from './resolve-scopes.js'
 import { resolveSessions } from './resolve-sessions.js'
 import { resolveTokens } from './resolve-tokens.js'
@@ -192,5 +194,7 @@ function resolveAll(input: ServerConfigInput): ServerConfig {
     redis,
     sessions: resolveSessions(root.sessions, defaults.sessions, host),
     externalAuth: resolveExternalAuth(root.externalAuth, defaults.externalAuth, tokens.prefix),
+    forwardAuth: resolveForwardAuth(root.forwardAuth, defaults.forwardAuth),
+    proxy: resolveProxy(root.proxy, defaults.proxy),
   }
 }

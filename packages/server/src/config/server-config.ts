@@ -1,3 +1,5 @@
+import type { ForwardAuthRule } from '../edge/forward-auth-rules.js'
+
 /** A fixed-window rate limit: at most `limit` attempts per `windowSeconds`. */
 export type RateLimitRule = { limit: number; windowSeconds: number }
 
@@ -127,6 +129,40 @@ export type ServerConfig = {
     internalToken?: string | undefined
     /** Names the calling service in `principal.actor`. Default `external-auth`. */
     actor: string
+  }
+  /** `/v1/auth/check` for nginx, Traefik and Envoy, and `keygate proxy` (docs/edge.md). */
+  forwardAuth: {
+    /** What each original route needs; the first match decides. Default none (any valid credential). */
+    rules: readonly ForwardAuthRule[]
+    /** `Cache-Control` of allowed `/v1/auth/check` answers. Default `no-store`. */
+    cacheControl: string
+    /** `aud` of assertions issued by `/v1/auth/check`. Default: the original request's origin. */
+    audience?: string | undefined
+    /** Lifetime of a `Keygate-Assertion`, in seconds (1–60). Default 30. */
+    assertionTtlSeconds: number
+  }
+  /** `keygate proxy` (docs/edge.md). */
+  proxy: {
+    /** The service behind the proxy: an `http://` or `https://` URL, optionally with a base path. */
+    upstream?: string | undefined
+    /** Interface to listen on. Default `127.0.0.1`. */
+    host: string
+    /** Port to listen on. Default `4401`. */
+    port: number
+    /** `aud` of the assertions. Default: the upstream's origin. */
+    audience?: string | undefined
+    /** Header the service token is sent in. Default `x-service-token`. */
+    serviceTokenHeader: string
+    /** The service token sent to the upstream (several comma-separated: the first). Never logged. */
+    serviceToken?: string | undefined
+    /** Forward the client's `Authorization` header. Default false (stripped). */
+    passAuthorization: boolean
+    /** Bound on connecting to the upstream, in ms (then `502`). Default 5000. */
+    connectTimeoutMs: number
+    /** Bound on the upstream's response headers, in ms (then `504`). Default 30000. */
+    headersTimeoutMs: number
+    /** Longest pause between two body chunks, in ms, either way. Default 30000. */
+    bodyTimeoutMs: number
   }
 }
 

@@ -2,6 +2,7 @@ import type { RouteOptions } from 'fastify'
 import type { ServerContext } from '../context.js'
 import '../lib/schema-docs.js'
 import { changePasswordRoute } from './change-password.js'
+import { checkAuthRoutes } from './check-auth.js'
 import { createSessionRoute } from './create-session.js'
 import { createTokenRoute } from './create-token.js'
 import { createUserRoute } from './create-user.js'
@@ -44,6 +45,7 @@ export function allRoutes(ctx: ServerContext): RouteOptions[] {
     createSessionRoute(ctx),
     deleteCurrentSessionRoute(ctx),
     getJWKSRoute(ctx),
+    ...checkAuthRoutes(ctx),
     // Only when external auth is on: otherwise the path does not exist (404), and a request
     // bearing the internal token gets the ordinary answer to an unknown bearer (401).
     ...(ctx.externalAuth === undefined ? [] : [putInternalUserRoute(ctx, ctx.externalAuth)]),
