@@ -31,7 +31,43 @@ export {
   type AuditInput,
   type AuditRecorderOptions,
 } from './audit/index.js'
-export { createUser, type CreateUserOptions } from './services/create-user.js'
+export { createUser, type CreateUserOptions } from './operations/create-user.js'
+export {
+  changePassword,
+  issueToken,
+  logInWithPassword,
+  revokeCurrentToken,
+  revokeToken,
+  revokeUserTokens,
+  rotateToken,
+  updateUser,
+  upsertExternalUser,
+  type ChangePasswordInput,
+  type IssuedToken,
+  type IssueTokenInput,
+  type LogInWithPasswordInput,
+  type OperationAudit,
+  type OperationDeps,
+  type OperationLog,
+  type PasswordLogin,
+  type RevokedToken,
+  type RevokeTokenInput,
+  type RevokeUserTokensInput,
+  type RotatedToken,
+  type RotateTokenInput,
+  type UpdatedUser,
+  type UpdateUserInput,
+  type UpsertedUser,
+  type UpsertExternalUserInput,
+} from './operations/index.js'
+export {
+  tokenSecretView,
+  tokenView,
+  userView,
+  type TokenSecretView,
+  type TokenView,
+  type UserView,
+} from './lib/views.js'
 export { createScopePolicy, type ScopePolicy } from './lib/scope-policy.js'
 export {
   completeSetup,

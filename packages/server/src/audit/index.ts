@@ -5,4 +5,3 @@ export {
   type AuditInput,
   type AuditRecorderOptions,
 } from './create-audit-recorder.js'
-export { auditLoginFailed } from './audit-login-failed.js'

@@ -1,7 +1,7 @@
 import { SecretSourceError, staticSecrets, type SecretSource } from '@keygate/core'
 import { afterEach, describe, expect, it } from 'vitest'
 import { createServer, type KeygateServer } from '../create-server.js'
-import { createUser } from '../services/create-user.js'
+import { createUser } from '../operations/create-user.js'
 
 const TOKEN = 'a-long-internal-token-0123456789abcdefghij'
 const servers: KeygateServer[] = []

@@ -17,6 +17,13 @@ export class ServiceError extends AuthError {
   readonly errors: FieldError[] | undefined
   readonly headers: Record<string, string>
   readonly retryAfterSeconds: number | undefined
+  /**
+   * Why, finer than `code`, for callers other than HTTP (the CLI words its own message from it):
+   * `not_found` of a rotation is `missing`, `revoked` or `expired`. Never sent to a client.
+   */
+  readonly reason: string | undefined
+  /** The facts behind `reason` (the scopes refused, the bounds broken). Never sent to a client. */
+  readonly facts: Readonly<Record<string, unknown>>
 
   constructor(
     code: ErrorCode,
@@ -25,6 +32,8 @@ export class ServiceError extends AuthError {
       errors?: FieldError[]
       headers?: Record<string, string>
       retryAfterSeconds?: number
+      reason?: string
+      facts?: Record<string, unknown>
       cause?: unknown
     } = {},
   ) {
@@ -33,6 +42,8 @@ export class ServiceError extends AuthError {
     this.errors = options.errors
     this.headers = options.headers ?? {}
     this.retryAfterSeconds = options.retryAfterSeconds
+    this.reason = options.reason
+    this.facts = Object.freeze({ ...options.facts })
   }
 }
 
@@ -46,6 +57,9 @@ export function invalidField(
 }
 
 /** The uniform `404 not_found`: the same answer whether the thing is missing or not the caller's. */
-export function notFound(): ServiceError {
-  return new ServiceError('not_found', { detail: 'Not found' })
+export function notFound(reason?: string): ServiceError {
+  return new ServiceError('not_found', {
+    detail: 'Not found',
+    ...(reason === undefined ? {} : { reason }),
+  })
 }

@@ -25,6 +25,7 @@ export type UserView = {
   updated_at: string
 }
 
+/** A token's metadata as `GET /v1/auth/tokens` and `keygate token list --json` show it. */
 export function tokenView(token: APIToken, now: Date): TokenView {
   return {
     id: token.id,
@@ -41,6 +42,7 @@ export function tokenView(token: APIToken, now: Date): TokenView {
   }
 }
 
+/** A user as `GET /v1/users` and `keygate user list --json` show it. */
 export function userView(user: User): UserView {
   return {
     id: user.id,
@@ -49,5 +51,29 @@ export function userView(user: User): UserView {
     disabled: user.disabled,
     created_at: user.createdAt.toISOString(),
     updated_at: user.updatedAt.toISOString(),
+  }
+}
+
+/**
+ * A new token with its secret, the one answer that holds a secret (`POST /v1/auth/tokens`, a
+ * rotation, `keygate token create|rotate --json`); send it with `Cache-Control: no-store`.
+ */
+export type TokenSecretView = {
+  id: string
+  name: string
+  token: string
+  scopes: string[]
+  created_at: string
+  expires_at: string
+}
+
+export function tokenSecretView(token: APIToken, secret: string): TokenSecretView {
+  return {
+    id: token.id,
+    name: token.name,
+    token: secret,
+    scopes: [...token.scopes],
+    created_at: token.createdAt.toISOString(),
+    expires_at: token.expiresAt.toISOString(),
   }
 }

@@ -1,12 +1,10 @@
 import type { RouteOptions } from 'fastify'
 import { needs, principalOf } from '../auth/register-auth.js'
-import { auditLoginFailed } from '../audit/audit-login-failed.js'
 import type { ServerContext } from '../context.js'
-import { invalidField, notFound } from '../lib/errors.js'
-import { passwords, PASSWORD_MAX, PASSWORD_MIN } from '../lib/passwords.js'
-import { rateLimitLogin } from '../lib/rate-limit-login.js'
+import { operationDepsOf } from '../lib/operation-deps-of.js'
+import { PASSWORD_MAX, PASSWORD_MIN } from '../lib/passwords.js'
 import { newPasswordField, passwordField } from '../lib/schemas.js'
-import { verifyPasswordLogin } from '../services/verify-password-login.js'
+import { changePassword } from '../operations/change-password.js'
 
 type Body = { current_password: string; new_password: string }
 
@@ -36,30 +34,11 @@ export function changePasswordRoute(ctx: ServerContext): RouteOptions {
       errors: ['rate_limited', 'not_found'],
     },
     handler: async (request, reply) => {
-      const principal = principalOf(request)
       const body = request.body as Body
-      const me = await ctx.store.users.findById(principal.subject)
-      if (me === undefined) throw notFound()
-      const headers = await rateLimitLogin(ctx, request.ip, me.email)
-      const verified = await verifyPasswordLogin({
-        users: ctx.store.users,
-        email: me.email,
-        password: body.current_password,
-      })
-      if (verified === undefined || verified.id !== me.id) {
-        await auditLoginFailed(ctx, request, me.email, 'password_change')
-        const error = invalidField('/current_password', 'is not correct')
-        Object.assign(error.headers, headers)
-        throw error
-      }
-      const passwordHash = await passwords.hash(body.new_password)
-      await ctx.store.users.update(me.id, { passwordHash })
-      request.log.info({ userId: me.id }, 'password changed')
-      await ctx.audit({
-        action: 'user.changed',
-        request,
-        userId: me.id,
-        details: { password: 'changed' },
+      const headers = await changePassword(operationDepsOf(ctx, request), {
+        userId: principalOf(request).subject,
+        currentPassword: body.current_password,
+        newPassword: body.new_password,
       })
       return reply.code(204).headers(headers).send()
     },

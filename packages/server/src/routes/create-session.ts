@@ -1,14 +1,11 @@
 import type { RouteOptions } from 'fastify'
 import { PUBLIC } from '../auth/register-auth.js'
-import { auditLoginFailed } from '../audit/audit-login-failed.js'
 import type { ServerContext } from '../context.js'
-import { normalizeEmail } from '../lib/emails.js'
-import { invalidField, ServiceError } from '../lib/errors.js'
+import { operationDepsOf } from '../lib/operation-deps-of.js'
 import { PASSWORD_MAX } from '../lib/passwords.js'
-import { rateLimitLogin } from '../lib/rate-limit-login.js'
 import { emailField, passwordField } from '../lib/schemas.js'
+import { logInWithPassword } from '../operations/log-in-with-password.js'
 import { authRequestOf } from '../sessions/auth-request-of.js'
-import { verifyPasswordLogin } from '../services/verify-password-login.js'
 
 type Body = { email: string; password: string; cookie?: boolean }
 
@@ -74,27 +71,10 @@ export function createSessionRoute(ctx: ServerContext): RouteOptions {
       const origin = authRequestOf(request)
       if (cookie) ctx.sessions.origin.require(origin)
       else ctx.sessions.origin.ifPresent(origin)
-      const email = normalizeEmail(body.email)
-      if (email === undefined) throw invalidField('/email', 'must be an email address')
-      const headers = await rateLimitLogin(ctx, request.ip, email)
-      const user = await verifyPasswordLogin({
-        users: ctx.store.users,
-        email,
+      const { user, headers } = await logInWithPassword(operationDepsOf(ctx, request), {
+        email: body.email,
         password: body.password,
-      })
-      if (user === undefined) {
-        await auditLoginFailed(ctx, request, email, 'session')
-        throw new ServiceError('invalid_token', {
-          detail: 'The email or password is not valid',
-          headers,
-        })
-      }
-      await ctx.audit({
-        action: 'login.succeeded',
-        request,
-        actor: { kind: 'user', id: user.id },
-        userId: user.id,
-        details: { via: 'session' },
+        via: 'session',
       })
       const session = await ctx.sessions.issue(user)
       request.log.info({ sessionId: session.jti, userId: user.id }, 'session created')

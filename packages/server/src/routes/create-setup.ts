@@ -3,12 +3,13 @@ import { PUBLIC } from '../auth/register-auth.js'
 import type { ServerContext } from '../context.js'
 import { notFound, ServiceError } from '../lib/errors.js'
 import { PASSWORD_MAX, PASSWORD_MIN } from '../lib/passwords.js'
+import { operationDepsOf } from '../lib/operation-deps-of.js'
 import { emailField, newPasswordField, userSchema } from '../lib/schemas.js'
 import { userView } from '../lib/views.js'
 import { clientKey } from '../rate-limit/client-key.js'
 import { rateLimitHeaders } from '../rate-limit/rate-limit-headers.js'
-import { completeSetup } from '../setup/complete-setup.js'
-import { removeSetupCodeFileFor, setupCodePath } from '../setup/setup-file.js'
+import { completeSetup } from '../operations/complete-setup.js'
+import { setupCodePath } from '../setup/setup-file.js'
 
 type Body = { code: string; email: string; password: string }
 
@@ -69,16 +70,9 @@ export function createSetupRoute(ctx: ServerContext): RouteOptions {
         roles: ctx.policy.roles,
         now: ctx.now(),
         headers,
-      })
-      await removeSetupCodeFileFor(setupCodePath(ctx.config.database.url), body.code).catch(() => {
-        request.log.warn({}, 'could not remove the setup code file')
-      })
-      request.log.info({ userId: user.id }, 'first admin created with the setup code')
-      await ctx.audit({
-        action: 'setup.completed',
-        request,
-        actor: { kind: 'system', id: null },
-        userId: user.id,
+        file: setupCodePath(ctx.config.database.url),
+        audit: operationDepsOf(ctx, request).audit,
+        log: request.log,
       })
       return reply.code(201).headers(headers).send(userView(user))
     },

@@ -1,10 +1,11 @@
 import type { RouteOptions } from 'fastify'
 import { needs } from '../auth/register-auth.js'
 import type { ServerContext } from '../context.js'
+import { operationDepsOf } from '../lib/operation-deps-of.js'
 import { PASSWORD_MAX, PASSWORD_MIN } from '../lib/passwords.js'
 import { emailField, newPasswordField, userSchema } from '../lib/schemas.js'
 import { userView } from '../lib/views.js'
-import { createUser } from '../services/create-user.js'
+import { createUser } from '../operations/create-user.js'
 
 type Body = { email: string; password: string; role?: string }
 
@@ -30,19 +31,15 @@ export function createUserRoute(ctx: ServerContext): RouteOptions {
     },
     handler: async (request, reply) => {
       const body = request.body as Body
+      const deps = operationDepsOf(ctx, request)
       const user = await createUser({
         users: ctx.store.users,
         email: body.email,
         password: body.password,
         role: body.role ?? 'user',
         roles: ctx.policy.roles,
-      })
-      request.log.info({ userId: user.id, role: user.role }, 'user created')
-      await ctx.audit({
-        action: 'user.created',
-        request,
-        userId: user.id,
-        details: { role: user.role },
+        audit: deps.audit,
+        log: deps.log,
       })
       return reply.code(201).send(userView(user))
     },

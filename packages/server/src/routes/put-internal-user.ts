@@ -2,11 +2,10 @@ import type { RouteOptions } from 'fastify'
 import type { ServerContext } from '../context.js'
 import type { ExternalAuth } from '../external-auth/create-external-auth.js'
 import { PUBLIC } from '../auth/register-auth.js'
-import { normalizeEmail } from '../lib/emails.js'
-import { invalidField } from '../lib/errors.js'
-import { revokeUserTokens } from '../lib/revoke-user-tokens.js'
+import { operationDepsOf } from '../lib/operation-deps-of.js'
+import { upsertExternalUser } from '../operations/upsert-external-user.js'
 import { authRequestOf } from '../sessions/auth-request-of.js'
-import { ConflictError, type User } from '../store/types.js'
+import type { User } from '../store/types.js'
 
 type Body = { email: string; slug: string; role?: string }
 
@@ -91,58 +90,14 @@ export function putInternalUserRoute(ctx: ServerContext, external: ExternalAuth)
       response: { 200: internalUserSchema, 201: internalUserSchema },
     },
     handler: async (request, reply) => {
-      const id = (request.params as { id: string }).id.toLowerCase()
       const body = request.body as Body
-      const email = normalizeEmail(body.email)
-      if (email === undefined) throw invalidField('/email', 'must be an email address')
-      const before = await ctx.store.users.findById(id)
-      let result
-      try {
-        result = await ctx.store.users.upsert(id, {
-          email,
-          slug: body.slug,
-          ...(body.role === undefined ? {} : { role: body.role }),
-        })
-      } catch (error) {
-        if (error instanceof ConflictError && (error.field === 'email' || error.field === 'slug')) {
-          throw invalidField(`/${error.field}`, 'already exists')
-        }
-        throw error
-      }
-      const { user, created } = result
-      if (before !== undefined && before.role !== user.role) {
-        const role = user.role
-        const count = await revokeUserTokens(ctx, id, (t) =>
-          t.scopes.some((s) => !ctx.policy.canGrant(role, s)),
-        )
-        request.log.info({ userId: id, role, revokedTokens: count }, 'user role changed')
-      }
-      if (created) request.log.info({ userId: id }, 'user provisioned')
-      const actor = { kind: 'service' as const, id: ctx.config.externalAuth.actor }
-      if (created) {
-        await ctx.audit({
-          action: 'user.created',
-          request,
-          actor,
-          userId: id,
-          details: { role: user.role, via: 'external_auth' },
-        })
-      } else if (before !== undefined) {
-        const changes: Record<string, unknown> = {}
-        for (const field of ['email', 'slug', 'role'] as const) {
-          if (before[field] !== user[field])
-            changes[field] = { from: before[field], to: user[field] }
-        }
-        if (Object.keys(changes).length > 0) {
-          await ctx.audit({
-            action: 'user.changed',
-            request,
-            actor,
-            userId: id,
-            details: { ...changes, via: 'external_auth' },
-          })
-        }
-      }
+      const { user, created } = await upsertExternalUser(operationDepsOf(ctx, request), {
+        id: (request.params as { id: string }).id,
+        email: body.email,
+        slug: body.slug,
+        role: body.role,
+        actor: ctx.config.externalAuth.actor,
+      })
       return reply.code(created ? 201 : 200).send(view(user))
     },
   }

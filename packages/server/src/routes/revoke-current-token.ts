@@ -2,6 +2,8 @@ import type { RouteOptions } from 'fastify'
 import { needs, principalOf } from '../auth/register-auth.js'
 import type { ServerContext } from '../context.js'
 import { ServiceError } from '../lib/errors.js'
+import { operationDepsOf } from '../lib/operation-deps-of.js'
+import { revokeCurrentToken } from '../operations/revoke-current-token.js'
 
 /**
  * `DELETE /v1/auth/tokens/current` (any valid API token): revokes the token presented. `204`;
@@ -23,18 +25,10 @@ export function revokeCurrentTokenRoute(ctx: ServerContext): RouteOptions {
           detail: 'Only an API token can revoke itself',
         })
       }
-      const revoked = await ctx.store.tokens.revoke(principal.tokenId, ctx.now())
-      ctx.invalidate(principal.tokenId)
-      request.log.info({ tokenId: principal.tokenId, userId: principal.subject }, 'token revoked')
-      if (revoked) {
-        await ctx.audit({
-          action: 'token.revoked',
-          request,
-          userId: principal.subject,
-          tokenId: principal.tokenId,
-          details: { current: true },
-        })
-      }
+      await revokeCurrentToken(operationDepsOf(ctx, request), {
+        tokenId: principal.tokenId,
+        userId: principal.subject,
+      })
       return reply.code(204).send()
     },
   }

@@ -1,8 +1,10 @@
 import type { RouteOptions } from 'fastify'
 import { needs, principalOf } from '../auth/register-auth.js'
 import type { ServerContext } from '../context.js'
+import { operationDepsOf } from '../lib/operation-deps-of.js'
 import { idParams } from '../lib/schemas.js'
-import { findManageableToken } from '../lib/find-manageable-token.js'
+import { tokenOwnerFor } from '../lib/token-owner-for.js'
+import { revokeToken } from '../operations/revoke-token.js'
 
 /**
  * `DELETE /v1/auth/tokens/{id}`: the owner with `tokens:write`, or anyone with `tokens:manage`.
@@ -21,22 +23,11 @@ export function revokeTokenRoute(ctx: ServerContext): RouteOptions {
     },
     handler: async (request, reply) => {
       const principal = principalOf(request)
-      const token = await findManageableToken(ctx, principal, (request.params as { id: string }).id)
-      const revoked = await ctx.store.tokens.revoke(token.id, ctx.now())
-      ctx.invalidate(token.id)
-      request.log.info(
-        { tokenId: token.id, userId: token.userId, by: principal.subject },
-        'token revoked',
-      )
-      // Revoking a revoked token is a no-op: one event per revocation.
-      if (revoked) {
-        await ctx.audit({
-          action: 'token.revoked',
-          request,
-          userId: token.userId,
-          tokenId: token.id,
-        })
-      }
+      await revokeToken(operationDepsOf(ctx, request), {
+        tokenId: (request.params as { id: string }).id,
+        owner: tokenOwnerFor(principal),
+        by: principal.subject,
+      })
       return reply.code(204).send()
     },
   }

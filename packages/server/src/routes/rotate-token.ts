@@ -1,10 +1,11 @@
 import type { RouteOptions } from 'fastify'
 import { needs, principalOf } from '../auth/register-auth.js'
 import type { ServerContext } from '../context.js'
-import { notFound } from '../lib/errors.js'
-import { findManageableToken } from '../lib/find-manageable-token.js'
-import { newSecret } from '../lib/new-secret.js'
+import { operationDepsOf } from '../lib/operation-deps-of.js'
 import { idParams, tokenSecretSchema } from '../lib/schemas.js'
+import { tokenOwnerFor } from '../lib/token-owner-for.js'
+import { tokenSecretView } from '../lib/views.js'
+import { rotateToken } from '../operations/rotate-token.js'
 
 type Body = { grace_period_seconds?: number } | undefined
 
@@ -43,48 +44,19 @@ export function rotateTokenRoute(ctx: ServerContext): RouteOptions {
     },
     handler: async (request, reply) => {
       const principal = principalOf(request)
-      const existing = await findManageableToken(
-        ctx,
-        principal,
-        (request.params as { id: string }).id,
-      )
-      const now = ctx.now()
-      if (existing.revokedAt !== null || existing.expiresAt.getTime() <= now.getTime())
-        throw notFound()
-      const grace = (request.body as Body)?.grace_period_seconds ?? tokens.rotationGraceSeconds
-      const graceUntil = new Date(
-        Math.min(now.getTime() + grace * 1000, existing.expiresAt.getTime()),
-      )
-      const secret = await newSecret(tokens)
-      const token = await ctx.store.tokens.rotate(existing.id, {
-        digest: secret.digest,
-        hint: secret.hint,
-        graceUntil,
+      const { token, secret, graceUntil } = await rotateToken(operationDepsOf(ctx, request), {
+        tokenId: (request.params as { id: string }).id,
+        owner: tokenOwnerFor(principal),
+        graceSeconds: (request.body as Body)?.grace_period_seconds,
+        by: principal.subject,
       })
-      if (token === undefined) throw notFound()
-      // Cached verifications of the old secret are dropped: from now on the store decides, and
-      // it honours the grace period.
-      ctx.invalidate(token.id)
-      request.log.info(
-        { tokenId: token.id, userId: token.userId, by: principal.subject },
-        'token rotated',
-      )
-      await ctx.audit({
-        action: 'token.rotated',
-        request,
-        userId: token.userId,
-        tokenId: token.id,
-        details: { previous_token_expires_at: graceUntil.toISOString() },
-      })
-      return reply.code(200).header('cache-control', 'no-store').send({
-        id: token.id,
-        name: token.name,
-        token: secret.token,
-        scopes: token.scopes,
-        created_at: token.createdAt.toISOString(),
-        expires_at: token.expiresAt.toISOString(),
-        previous_token_expires_at: graceUntil.toISOString(),
-      })
+      return reply
+        .code(200)
+        .header('cache-control', 'no-store')
+        .send({
+          ...tokenSecretView(token, secret),
+          previous_token_expires_at: graceUntil.toISOString(),
+        })
     },
   }
 }

@@ -1,4 +1,4 @@
-export { completeSetup, type CompleteSetupOptions } from './complete-setup.js'
+export { completeSetup, type CompleteSetupOptions } from '../operations/complete-setup.js'
 export {
   issueSetupCode,
   SETUP_CODE_TTL_SECONDS,

@@ -1,5 +1,5 @@
-import { passwords } from '../lib/passwords.js'
-import type { User, UserStore } from '../store/types.js'
+import { passwords } from '../../lib/passwords.js'
+import type { User, UserStore } from '../../store/types.js'
 
 /**
  * Checks an email and password the way every login does: exactly one argon2 verification
@@ -7,11 +7,6 @@ import type { User, UserStore } from '../store/types.js'
  * when the email is unknown or the user has no password — so that an unknown email and a wrong
  * password take the same time. A disabled user is refused after the verification, for the same
  * reason. Returns the user, or `undefined` for every kind of refusal alike.
- *
- * @example
- * ```ts
- * const user = await verifyPasswordLogin({ users: store.users, email, password })
- * ```
  */
 export async function verifyPasswordLogin(options: {
   users: Pick<UserStore, 'findByEmail'>

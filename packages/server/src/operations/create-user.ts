@@ -1,7 +1,9 @@
+import type { AuditActor } from '../store/types.js'
 import { ServiceError } from '../lib/errors.js'
 import { normalizeEmail } from '../lib/emails.js'
 import { passwords, PASSWORD_MAX, PASSWORD_MIN } from '../lib/passwords.js'
 import { ConflictError, type User, type UserStore } from '../store/types.js'
+import type { OperationAudit, OperationLog } from './operation-deps.js'
 
 /** Options of {@link createUser}. */
 export type CreateUserOptions = {
@@ -14,11 +16,18 @@ export type CreateUserOptions = {
   role?: string
   /** Roles that exist; default `admin` and `user`. */
   roles?: readonly string[]
+  /** Records `user.created` (routes and the CLI pass theirs; a program may leave it out). */
+  audit?: OperationAudit | undefined
+  /** Who is recorded as creating the user. Default: whoever the audit callback names. */
+  actor?: AuditActor | undefined
+  /** Extra audit details (`via`). */
+  details?: Record<string, unknown> | undefined
+  log?: OperationLog | undefined
 }
 
 /**
- * Creates a user with a password. The programmatic way to add the first admin until the CLI and
- * the first-start setup code arrive; `POST /v1/users` uses it too.
+ * Creates a user with a password: `POST /v1/users`, `keygate user create`, the setup code's
+ * first admin, and programs (tests, a seed script). Audited as `user.created` when `audit` is given.
  *
  * @throws ServiceError `validation_failed` with `errors` naming `/email`, `/password` or `/role`
  *   (an invalid value, or an email already taken).
@@ -49,8 +58,9 @@ export async function createUser(options: CreateUserOptions): Promise<User> {
     })
   }
   const passwordHash = await passwords.hash(options.password)
+  let user: User
   try {
-    return await options.users.create({ email, passwordHash, role })
+    user = await options.users.create({ email, passwordHash, role })
   } catch (error) {
     if (error instanceof ConflictError) {
       throw new ServiceError('validation_failed', {
@@ -59,4 +69,12 @@ export async function createUser(options: CreateUserOptions): Promise<User> {
     }
     throw error
   }
+  options.log?.info({ userId: user.id, role: user.role }, 'user created')
+  await options.audit?.({
+    action: 'user.created',
+    ...(options.actor === undefined ? {} : { actor: options.actor }),
+    userId: user.id,
+    details: { role: user.role, ...options.details },
+  })
+  return user
 }

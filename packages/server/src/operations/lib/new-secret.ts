@@ -1,5 +1,5 @@
 import { digestAPIToken, generateAPIToken } from '@keygate/core'
-import type { ServerConfig } from '../config.js'
+import type { ServerConfig } from '../../config/server-config.js'
 
 /** A fresh token secret: the plaintext (answered once), its display hint and its stored digest. */
 export async function newSecret(

@@ -1,8 +1,10 @@
 import { ServiceError } from '../lib/errors.js'
-import { createUser } from '../services/create-user.js'
-import type { User, UserStore } from '../store/types.js'
-import { matchesSetupCode } from './setup-code.js'
+import { matchesSetupCode } from '../setup/setup-code.js'
+import { removeSetupCodeFileFor } from '../setup/setup-file.js'
 import type { SetupCodeRecord, SetupStore } from '../store/setup-store.js'
+import type { User, UserStore } from '../store/types.js'
+import { createUser } from './create-user.js'
+import type { OperationAudit } from './operation-deps.js'
 
 /** Options of {@link completeSetup}. */
 export type CompleteSetupOptions = {
@@ -18,12 +20,18 @@ export type CompleteSetupOptions = {
   now: Date
   /** Headers to carry on a refusal (rate-limit state). */
   headers?: Record<string, string>
+  /** The setup-code file `keygate serve` wrote: removed once the admin exists (if it holds this code). */
+  file?: string | undefined
+  /** Records `setup.completed` (actor `system`). */
+  audit?: OperationAudit | undefined
+  log?: { info(fields: object, message: string): void; warn(fields: object, message: string): void }
 }
 
 /**
  * Creates the first admin with the one-time setup code: checks the code in constant time,
  * claims it in the database (exactly one of several concurrent attempts wins), creates the
- * admin, then deletes the code. A failure after the claim releases it, so the code still works.
+ * admin, then deletes the code (and its file). A failure after the claim releases it, so the
+ * code still works. `setup.completed` is audited.
  *
  * @throws ServiceError `validation_failed` (`/code`: not valid or expired; `/email`, `/password`:
  *   see `createUser`), `not_found` when a concurrent attempt claimed the code first.
@@ -67,5 +75,16 @@ export async function completeSetup(options: CompleteSetupOptions): Promise<User
     throw error
   }
   await store.setup.clear()
+  if (options.file !== undefined) {
+    await removeSetupCodeFileFor(options.file, options.code).catch(() => {
+      options.log?.warn({}, 'could not remove the setup code file')
+    })
+  }
+  options.log?.info({ userId: user.id }, 'first admin created with the setup code')
+  await options.audit?.({
+    action: 'setup.completed',
+    actor: { kind: 'system', id: null },
+    userId: user.id,
+  })
   return user
 }
