@@ -1,17 +1,12 @@
-import { createScopePolicy, ConflictError } from '@keygate/server'
-import { cliAudit } from '../lib/audit.js'
+import { issueToken, tokenSecretView } from '@keygate/server'
 import type { Command } from '../lib/command.js'
-import { CommandError } from '../lib/errors.js'
 import { findUser } from '../lib/find-user.js'
 import { integerFlag, requiredFlag } from '../lib/flags.js'
-import { newTokenSecret } from '../lib/new-token-secret.js'
 import { withDatabase } from '../lib/open-database.js'
+import { cliOperations, orCommandError } from '../lib/operation-deps.js'
 import { CONFIG_OPTIONS } from '../lib/options.js'
 import { formatFields, printJSON } from '../lib/output.js'
 import { tokenFields } from '../lib/views.js'
-
-const DAY_MS = 24 * 3600 * 1000
-const NAME = /^[^\u0000-\u001f\u007f]{1,100}$/
 
 /** `keygate token create`: an API token for a user, printed once. */
 export const tokenCreateCommand: Command = {
@@ -53,84 +48,41 @@ JSON: {"id", "name", "token", "scopes", "created_at", "expires_at", "user_id"}.`
     const name = requiredFlag(input, 'name')
     const days = integerFlag(input, 'expires-in-days')
     const rawScopes = input.values.scopes as string | undefined
-    if (!NAME.test(name))
-      throw new CommandError('--name must be 1-100 characters without control characters')
+    const scopes =
+      rawScopes === undefined
+        ? undefined
+        : [
+            ...new Set(
+              rawScopes
+                .split(',')
+                .map((s) => s.trim())
+                .filter((s) => s !== ''),
+            ),
+          ]
 
-    const created = await withDatabase(input, async (store, config) => {
-      const { tokens } = config
-      const expiresInDays = days ?? tokens.defaultDays
-      if (expiresInDays < tokens.minDays || expiresInDays > tokens.maxDays) {
-        throw new CommandError(
-          `--expires-in-days must be between ${tokens.minDays} and ${tokens.maxDays} (tokens.minDays, tokens.maxDays)`,
-        )
-      }
+    const { token, secret, email } = await withDatabase(input, async (store, config) => {
       const user = await findUser(store, ref)
-      if (user.disabled) throw new CommandError(`user ${user.email} is disabled`)
-      const policy = createScopePolicy(config)
-      const scopes =
-        rawScopes === undefined
-          ? [...tokens.defaultScopes]
-          : [
-              ...new Set(
-                rawScopes
-                  .split(',')
-                  .map((s) => s.trim())
-                  .filter((s) => s !== ''),
-              ),
-            ]
-      const unknown = scopes.filter((s) => !policy.isKnown(s))
-      if (unknown.length > 0) {
-        throw new CommandError(
-          `unknown scope ${unknown.join(', ')} (known: ${policy.scopes.join(', ')})`,
-        )
-      }
-      const denied = scopes.filter((s) => !policy.canGrant(user.role, s))
-      if (denied.length > 0) {
-        throw new CommandError(`role ${user.role} may not grant scope ${denied.join(', ')}`)
-      }
-      const secret = await newTokenSecret(tokens)
-      const now = new Date()
-      try {
-        const token = await store.tokens.create({
-          userId: user.id,
-          name,
-          scopes,
-          createdAt: now,
-          expiresAt: new Date(now.getTime() + expiresInDays * DAY_MS),
-          digest: secret.digest,
-          hint: secret.hint,
-        })
-        await cliAudit(
-          store,
-          input.io,
-        )({
-          action: 'token.created',
-          userId: user.id,
-          tokenId: token.id,
-          details: { name, scopes, expires_at: token.expiresAt.toISOString() },
-        })
-        return { token, secret: secret.token, email: user.email }
-      } catch (error) {
-        if (error instanceof ConflictError) {
-          throw new CommandError(
-            `${user.email} already has a live token named ${JSON.stringify(name)}`,
-          )
-        }
-        throw error
-      }
+      const { deps } = cliOperations(store, config, input.io)
+      const { tokens, policy } = deps
+      const issued = await orCommandError(
+        () => issueToken(deps, { user, name, scopes, expiresInDays: days }),
+        {
+          invalid_name: () => '--name must be 1-100 characters without control characters',
+          expiry_out_of_range: () =>
+            `--expires-in-days must be between ${tokens.minDays} and ${tokens.maxDays} (tokens.minDays, tokens.maxDays)`,
+          user_disabled: () => `user ${user.email} is disabled`,
+          unknown_scope: (e) =>
+            `unknown scope ${(e.facts.unknown as string[]).join(', ')} (known: ${policy.scopes.join(', ')})`,
+          scope_not_allowed: (e) =>
+            `role ${user.role} may not grant scope ${(e.facts.denied as string[]).join(', ')}`,
+          name_taken: () => `${user.email} already has a live token named ${JSON.stringify(name)}`,
+        },
+      )
+      return { ...issued, email: user.email }
     })
 
-    const { token, secret, email } = created
     if (input.values.json === true) {
-      printJSON(input.io, {
-        id: token.id,
-        name: token.name,
-        token: secret,
-        scopes: token.scopes,
-        created_at: token.createdAt.toISOString(),
-        expires_at: token.expiresAt.toISOString(),
-        user_id: token.userId,
-      })
+      printJSON(input.io, { ...tokenSecretView(token, secret), user_id: token.userId })
       return 0
     }
     input.io.stdout.write(

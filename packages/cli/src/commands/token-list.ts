@@ -1,10 +1,10 @@
-import type { APIToken } from '@keygate/server'
+import { tokenView, type APIToken } from '@keygate/server'
 import type { Command } from '../lib/command.js'
 import { allPages, findUser } from '../lib/find-user.js'
 import { withDatabase } from '../lib/open-database.js'
 import { CONFIG_OPTIONS } from '../lib/options.js'
 import { formatTable, formatTime, printJSON } from '../lib/output.js'
-import { tokenJSON, tokenStatus } from '../lib/views.js'
+import { tokenStatus } from '../lib/views.js'
 
 /** `keygate token list`: every token's metadata (never a secret or a digest). */
 export const tokenListCommand: Command = {
@@ -54,7 +54,7 @@ JSON: an array of tokens, as GET /v1/auth/tokens shows them: [{"id", "user_id", 
     if (input.values.json === true) {
       printJSON(
         input.io,
-        tokens.map((t) => tokenJSON(t, now)),
+        tokens.map((t) => tokenView(t, now)),
       )
       return 0
     }

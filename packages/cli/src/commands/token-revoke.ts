@@ -1,11 +1,9 @@
-import { broadcast } from '../lib/broadcast.js'
-import { cliAudit } from '../lib/audit.js'
+import { revokeToken, tokenView } from '@keygate/server'
 import type { Command } from '../lib/command.js'
-import { CommandError } from '../lib/errors.js'
 import { withDatabase } from '../lib/open-database.js'
+import { cliOperations, orCommandError } from '../lib/operation-deps.js'
 import { CONFIG_OPTIONS } from '../lib/options.js'
 import { printJSON } from '../lib/output.js'
-import { tokenJSON } from '../lib/views.js'
 
 /** `keygate token revoke`: the token stops working. */
 export const tokenRevokeCommand: Command = {
@@ -28,28 +26,14 @@ JSON: the token's metadata after the revocation (as keygate token list --json sh
     const id = input.positionals[0]!
     const now = new Date()
     const { token, revoked } = await withDatabase(input, async (store, config) => {
-      const existing = await store.tokens.findById(id)
-      if (existing === undefined) throw new CommandError(`no token ${id}`)
-      const revoked = await store.tokens.revoke(id, now)
-      if (revoked) {
-        await cliAudit(
-          store,
-          input.io,
-        )({
-          action: 'token.revoked',
-          userId: existing.userId,
-          tokenId: id,
-        })
-        await broadcast(
-          config,
-          [{ kind: 'token', tokenId: id }],
-          input.io,
-          input.values.json === true,
-        )
-      }
-      return { token: (await store.tokens.findById(id)) ?? existing, revoked }
+      const { deps, publish } = cliOperations(store, config, input.io)
+      const result = await orCommandError(() => revokeToken(deps, { tokenId: id }), {
+        missing: () => `no token ${id}`,
+      })
+      if (result.revoked) await publish({ quiet: input.values.json === true })
+      return result
     })
-    if (input.values.json === true) printJSON(input.io, tokenJSON(token, now))
+    if (input.values.json === true) printJSON(input.io, tokenView(token, now))
     else if (revoked) input.io.stdout.write(`Revoked token ${token.id} (${token.name}).\n`)
     else input.io.stdout.write(`Token ${token.id} (${token.name}) was already revoked.\n`)
     return 0

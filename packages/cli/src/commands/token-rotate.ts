@@ -1,10 +1,8 @@
-import { broadcast } from '../lib/broadcast.js'
-import { cliAudit } from '../lib/audit.js'
+import { rotateToken, tokenSecretView } from '@keygate/server'
 import type { Command } from '../lib/command.js'
-import { CommandError } from '../lib/errors.js'
 import { integerFlag } from '../lib/flags.js'
-import { newTokenSecret } from '../lib/new-token-secret.js'
 import { withDatabase } from '../lib/open-database.js'
+import { cliOperations, orCommandError } from '../lib/operation-deps.js'
 import { CONFIG_OPTIONS } from '../lib/options.js'
 import { formatFields, formatTime, printJSON } from '../lib/output.js'
 
@@ -35,51 +33,25 @@ JSON: {"id", "name", "token", "scopes", "created_at", "expires_at", "previous_to
   async run(input) {
     const id = input.positionals[0]!
     const grace = integerFlag(input, 'grace-seconds')
-    const now = new Date()
     const { token, secret, graceUntil } = await withDatabase(input, async (store, config) => {
-      const { tokens } = config
-      const seconds = grace ?? tokens.rotationGraceSeconds
-      if (seconds > tokens.maxRotationGraceSeconds) {
-        throw new CommandError(
-          `--grace-seconds must be at most ${tokens.maxRotationGraceSeconds} (tokens.maxRotationGraceSeconds)`,
-        )
-      }
-      const existing = await store.tokens.findById(id)
-      if (existing === undefined) throw new CommandError(`no token ${id}`)
-      if (existing.revokedAt !== null) throw new CommandError(`token ${id} is revoked`)
-      if (existing.expiresAt.getTime() <= now.getTime())
-        throw new CommandError(`token ${id} has expired`)
-      const graceUntil = new Date(
-        Math.min(now.getTime() + seconds * 1000, existing.expiresAt.getTime()),
+      const { deps, publish } = cliOperations(store, config, input.io)
+      const rotated = await orCommandError(
+        () => rotateToken(deps, { tokenId: id, graceSeconds: grace }),
+        {
+          grace_too_long: () =>
+            `--grace-seconds must be at most ${config.tokens.maxRotationGraceSeconds} (tokens.maxRotationGraceSeconds)`,
+          missing: () => `no token ${id}`,
+          revoked: () => `token ${id} is revoked`,
+          expired: () => `token ${id} has expired`,
+        },
       )
-      const secret = await newTokenSecret(tokens)
-      const token = await store.tokens.rotate(id, {
-        digest: secret.digest,
-        hint: secret.hint,
-        graceUntil,
-      })
-      if (token === undefined) throw new CommandError(`token ${id} is revoked`)
-      await cliAudit(
-        store,
-        input.io,
-      )({
-        action: 'token.rotated',
-        userId: token.userId,
-        tokenId: id,
-        details: { previous_token_expires_at: graceUntil.toISOString() },
-      })
       // Instances that cached the old secret forget it: from now on the store decides (grace).
-      await broadcast(config, [{ kind: 'token', tokenId: id }], input.io, true)
-      return { token, secret: secret.token, graceUntil }
+      await publish({ quiet: true })
+      return rotated
     })
     if (input.values.json === true) {
       printJSON(input.io, {
-        id: token.id,
-        name: token.name,
-        token: secret,
-        scopes: token.scopes,
-        created_at: token.createdAt.toISOString(),
-        expires_at: token.expiresAt.toISOString(),
+        ...tokenSecretView(token, secret),
         previous_token_expires_at: graceUntil.toISOString(),
       })
       return 0

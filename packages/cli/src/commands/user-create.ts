@@ -1,13 +1,12 @@
-import { BUILTIN_ROLES, createUser, issueSetupCode, setupCodePath } from '@keygate/server'
-import { cliAudit } from '../lib/audit.js'
+import { createUser, issueSetupCode, setupCodePath, userView } from '@keygate/server'
 import type { Command } from '../lib/command.js'
 import { UsageError } from '../lib/errors.js'
 import { requiredFlag } from '../lib/flags.js'
 import { withDatabase } from '../lib/open-database.js'
+import { cliOperations } from '../lib/operation-deps.js'
 import { CONFIG_OPTIONS } from '../lib/options.js'
 import { formatFields, formatTime, printJSON } from '../lib/output.js'
 import { readPassword } from '../lib/read-password.js'
-import { userJSON } from '../lib/views.js'
 
 /** `keygate user create`: a user with a password read from stdin. */
 export const userCreateCommand: Command = {
@@ -51,26 +50,20 @@ JSON: the user, as the HTTP API shows it: {"id", "email", "role", "disabled", "c
     }
     const password = await readPassword(io)
     const user = await withDatabase(input, async (store, config) => {
+      const { deps } = cliOperations(store, config, io)
       const created = await createUser({
         users: store.users,
         email,
         password,
         role: (values.role as string | undefined) ?? 'user',
-        roles: [...BUILTIN_ROLES, ...config.roles],
-      })
-      await cliAudit(
-        store,
-        io,
-      )({
-        action: 'user.created',
-        userId: created.id,
-        details: { role: created.role },
+        roles: deps.policy.roles,
+        audit: deps.audit,
       })
       // The first user ends the first-start setup: drop a pending code and its file.
       await issueSetupCode({ store, file: setupCodePath(config.database.url, io.cwd) })
       return created
     })
-    if (values.json === true) printJSON(io, userJSON(user))
+    if (values.json === true) printJSON(io, userView(user))
     else {
       io.stdout.write(`Created user ${user.email}.\n\n`)
       io.stdout.write(

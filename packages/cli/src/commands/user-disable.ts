@@ -1,11 +1,10 @@
-import { broadcast } from '../lib/broadcast.js'
-import { cliAudit } from '../lib/audit.js'
+import { updateUser, userView } from '@keygate/server'
 import type { Command } from '../lib/command.js'
 import { findUser } from '../lib/find-user.js'
 import { withDatabase } from '../lib/open-database.js'
+import { cliOperations } from '../lib/operation-deps.js'
 import { CONFIG_OPTIONS } from '../lib/options.js'
 import { printJSON } from '../lib/output.js'
-import { userJSON } from '../lib/views.js'
 
 /** `keygate user disable`: the user can no longer sign in; their tokens are revoked. */
 export const userDisableCommand: Command = {
@@ -28,28 +27,13 @@ JSON: {"user": {…}, "revoked_tokens": <count>}.`,
     const { user, revoked, already } = await withDatabase(input, async (store, config) => {
       const found = await findUser(store, ref)
       if (found.disabled) return { user: found, revoked: 0, already: true }
-      const now = new Date()
-      const updated = (await store.users.update(found.id, { disabled: true })) ?? found
-      const count = await store.tokens.revokeAllForUser(found.id, now)
-      await store.sessions.revokeAllForUser(found.id, now)
-      await cliAudit(
-        store,
-        input.io,
-      )({
-        action: 'user.changed',
-        userId: found.id,
-        details: { disabled: { from: false, to: true }, revoked_tokens: count },
-      })
-      await broadcast(
-        config,
-        [{ kind: 'user', userId: found.id }],
-        input.io,
-        input.values.json === true,
-      )
-      return { user: updated, revoked: count, already: false }
+      const { deps, publish } = cliOperations(store, config, input.io)
+      const { user, revokedTokens } = await updateUser(deps, { userId: found.id, disabled: true })
+      await publish({ quiet: input.values.json === true })
+      return { user, revoked: revokedTokens, already: false }
     })
     if (input.values.json === true) {
-      printJSON(input.io, { user: userJSON(user), revoked_tokens: revoked })
+      printJSON(input.io, { user: userView(user), revoked_tokens: revoked })
     } else if (already) {
       input.io.stdout.write(`User ${user.email} is already disabled.\n`)
     } else {

@@ -1,9 +1,9 @@
+import { userView } from '@keygate/server'
 import type { Command } from '../lib/command.js'
 import { allPages } from '../lib/find-user.js'
 import { withDatabase } from '../lib/open-database.js'
 import { CONFIG_OPTIONS } from '../lib/options.js'
 import { formatTable, formatTime, printJSON } from '../lib/output.js'
-import { userJSON } from '../lib/views.js'
 
 /** `keygate user list`: every user, newest first. */
 export const userListCommand: Command = {
@@ -22,7 +22,7 @@ JSON: an array of users, as the HTTP API shows them: [{"id", "email", "role", "d
   async run(input) {
     const users = await withDatabase(input, (store) => allPages((o) => store.users.list(o)))
     if (input.values.json === true) {
-      printJSON(input.io, users.map(userJSON))
+      printJSON(input.io, users.map(userView))
       return 0
     }
     if (users.length === 0) {
