@@ -1,7 +1,7 @@
 import { createServer, issueSetupCode, setupCodePath, type KeygateServer } from '@keygate/server'
 import type { Command, CommandInput } from '../lib/command.js'
 import { commandConfig } from '../lib/command-config.js'
-import { UsageError } from '../lib/errors.js'
+import { CommandError, UsageError } from '../lib/errors.js'
 import { absoluteDatabaseURL } from '../lib/open-database.js'
 import { CONFIG_OPTIONS } from '../lib/options.js'
 import { formatTime } from '../lib/output.js'
@@ -168,6 +168,11 @@ times and closes the database: exit 0, or 1 if requests had to be cut.`,
       url = await server.listen({ host: config.host, port: config.port })
     } catch (error) {
       await server.close().catch(() => {})
+      if ((error as { code?: unknown }).code === 'EADDRINUSE') {
+        throw new CommandError(
+          `${config.host}:${config.port} is already in use (is keygate already running?); stop it, or pick another port with --port or KEYGATE_PORT`,
+        )
+      }
       throw error
     }
     status(input, `keygate: listening on ${url}`, { event: 'listening', url })
