@@ -41,6 +41,9 @@ export const ERROR_TABLE = {
   uri_too_long: { status: 414, challenge: null, title: 'URI too long' },
   headers_too_large: { status: 431, challenge: null, title: 'Request header fields too large' },
   shutting_down: { status: 503, challenge: null, title: 'Shutting down' },
+  // `keygate proxy`: the upstream could not be reached, or did not answer in time.
+  bad_gateway: { status: 502, challenge: null, title: 'Bad gateway' },
+  gateway_timeout: { status: 504, challenge: null, title: 'Gateway timeout' },
 } as const satisfies Record<
   string,
   {

@@ -76,6 +76,8 @@ export type KeygateServer = FastifyInstance & {
     readonly routes: readonly CollectedRoute[]
     /** The bus revocations travel on between instances, if any (subscribe to observe it). */
     readonly revocations: RevocationBus | undefined
+    /** The forward-auth gate (`/v1/auth/check`), which `keygate proxy` decides with too. */
+    readonly edge: ServerContext['edge']
   }
 }
 
@@ -368,7 +370,7 @@ export async function createServer(
 
   app.decorate(
     'tokenService',
-    Object.freeze({ config, store, routes: described, revocations: bus }),
+    Object.freeze({ config, store, routes: described, revocations: bus, edge: ctx.edge }),
   )
   return app as unknown as KeygateServer
 }

@@ -137,3 +137,4 @@ export {
   type User,
   type UserStore,
 } from './store/types.js'
+export { createProxy, type KeygateProxy, type ProxyOptions } from './proxy/create-proxy.js'

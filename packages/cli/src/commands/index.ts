@@ -11,6 +11,11 @@ export const COMMANDS: readonly CommandEntry[] = [
     load: async () => (await import('./serve.js')).serveCommand,
   },
   {
+    name: 'proxy',
+    summary: 'authenticate in front of any HTTP service (--upstream <url>)',
+    load: async () => (await import('./proxy.js')).proxyCommand,
+  },
+  {
     name: 'migrate',
     summary: 'apply pending database migrations',
     load: async () => (await import('./migrate.js')).migrateCommand,

@@ -19,6 +19,10 @@ export const FLAG_KEYS: Readonly<Record<string, string>> = {
   host: 'host',
   port: 'port',
   database: 'database.url',
+  // `keygate proxy`: its --host and --port are the proxy's, not the token service's.
+  upstream: 'proxy.upstream',
+  'proxy-host': 'proxy.host',
+  'proxy-port': 'proxy.port',
 }
 
 /** Options of {@link loadConfig}. */
