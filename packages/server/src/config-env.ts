@@ -74,6 +74,9 @@ export const CONFIG_KEYS: Readonly<Record<string, ConfigKey>> = {
     secret: true,
     aliases: ['KEYGATE_SESSION_KEY_ENCRYPTION_SECRET'],
   },
+  'introspection.serviceToken': { type: 'json' },
+  'introspection.heartbeatSeconds': { type: 'integer' },
+  'introspection.backlog': { type: 'integer' },
   'externalAuth.enabled': { type: 'boolean', aliases: ['KEYGATE_EXTERNAL_AUTH'] },
   'externalAuth.internalToken': {
     type: 'string',

@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis'
-import type { AuthDecision } from '@keygate/core'
+import type { APITokensStrategy, AuthDecision } from '@keygate/core'
 import type { FastifyBaseLogger } from 'fastify'
 import type { Audit } from './audit/create-audit-recorder.js'
 import type { ServerConfig } from './config.js'
@@ -25,6 +25,8 @@ export type ServerContext = {
    * at once and on the others within the documented bound.
    */
   readonly invalidate: (tokenId: string) => void
+  /** The server's own `apiTokens` strategy (introspection answers with its verdict). */
+  readonly tokenStrategy: APITokensStrategy
   /** The same for every token of a user (disabled, or a role that lost scopes). */
   readonly invalidateUser: (userId: string) => void
   /** The Redis client when `redis.url` is configured (`/ready` pings it). */

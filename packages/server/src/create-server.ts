@@ -30,6 +30,8 @@ import { connectRevocations } from './revocation/connect-revocations.js'
 import { openRevocationBus } from './revocation/open-revocation-bus.js'
 import type { RevocationBus } from './revocation/revocation-bus.js'
 import { allRoutes } from './routes/index.js'
+import { addFormParser, introspectTokenRoute } from './routes/introspect-token.js'
+import { createServiceGate } from './introspection/create-service-gate.js'
 import { createAuditRecorder } from './audit/create-audit-recorder.js'
 import { createLoggerOptions } from './logging/create-logger-options.js'
 import { logDecision } from './logging/log-decision.js'
@@ -63,6 +65,11 @@ export type CreateServerOptions = {
    * PostgreSQL LISTEN/NOTIFY, or none on SQLite; docs/scaling.md). Closed with the server.
    */
   revocationBus?: RevocationBus
+  /**
+   * Where the service token of `POST /v1/auth/introspect` and `GET /v1/auth/revocations` comes
+   * from (any `SecretSource`: AWS Secrets Manager, …), instead of `introspection.serviceToken`.
+   */
+  serviceTokenSource?: SecretSource
   /** Where log lines go (pino JSON, one per line; pino-pretty with `logFormat: pretty`). Default stdout. */
   logStream?: { write(line: string): void }
 }
@@ -269,6 +276,7 @@ export async function createServer(
       strategy.invalidate(tokenId)
       revocations?.broadcast({ kind: 'token', tokenId })
     },
+    tokenStrategy: strategy,
     invalidateUser: (userId) => {
       strategy.invalidateAll()
       sessions.registry.forgetUser(userId)
@@ -334,9 +342,17 @@ export async function createServer(
   })
 
   const routes = allRoutes(ctx)
+  // Behind the service-token gate rather than the API-token one.
+  const serviceGate = createServiceGate({
+    config,
+    source: options.serviceTokenSource,
+    logger: app.log,
+    onDecision,
+  })
+  const remoteRoutes = [introspectTokenRoute(ctx, serviceGate)]
   app.setNotFoundHandler((request) => {
     const path = request.url.split('?')[0] ?? '/'
-    const allowed = methodsFor(routes, path)
+    const allowed = methodsFor([...routes, ...remoteRoutes], path)
     if (allowed.length > 0) {
       throw new ServiceError('method_not_allowed', {
         detail: `${request.method} is not allowed on this path`,
@@ -358,6 +374,13 @@ export async function createServer(
     observe: (seconds) => metrics.verification(seconds),
   })
   for (const route of routes) app.route(route)
+  // Remote verification (docs/remote-verification.md), in a scope of its own: the only routes
+  // that accept a form body (RFC 7662 §2.1).
+  await app.register((scope, _options, done) => {
+    addFormParser(scope)
+    for (const route of remoteRoutes) scope.route(route)
+    done()
+  })
 
   app.addHook('onClose', async () => {
     sessions.close()

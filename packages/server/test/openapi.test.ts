@@ -121,6 +121,7 @@ describe('GET /openapi.json', () => {
     const document = await fetchDocument(h())
     expect(Object.keys(document.components.securitySchemes)).toEqual([
       'apiToken',
+      'serviceToken',
       'session',
       'sessionCookie',
     ])
@@ -205,6 +206,7 @@ describe('GET /openapi.json with a protected /metrics', () => {
     expect(Object.keys(document.components.securitySchemes).sort()).toEqual([
       'apiToken',
       'metricsToken',
+      'serviceToken',
       'session',
       'sessionCookie',
     ])

@@ -51,6 +51,11 @@ export function defaultConfig(): ServerConfig {
       allowedOrigins: [],
       keyEncryptionSecret: undefined,
     },
+    introspection: {
+      serviceToken: { env: 'KEYGATE_SERVICE_TOKEN' },
+      heartbeatSeconds: 15,
+      backlog: 10_000,
+    },
     externalAuth: { enabled: false, internalToken: undefined, actor: 'external-auth' },
     forwardAuth: {
       rules: [],

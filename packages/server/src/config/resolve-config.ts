@@ -13,6 +13,7 @@ import {
 } from './lib/checks.js'
 import { resolveExternalAuth } from './resolve-external-auth.js'
 import { resolveForwardAuth } from './resolve-forward-auth.js'
+import { resolveIntrospection } from './resolve-introspection.js'
 import { resolveMetrics } from './resolve-metrics.js'
 import { resolveProxy } from './resolve-proxy.js'
 import { resolveScopes } from './resolve-scopes.js'
@@ -193,6 +194,7 @@ function resolveAll(input: ServerConfigInput): ServerConfig {
     apiDocs,
     redis,
     sessions: resolveSessions(root.sessions, defaults.sessions, host),
+    introspection: resolveIntrospection(root.introspection, defaults.introspection),
     externalAuth: resolveExternalAuth(root.externalAuth, defaults.externalAuth, tokens.prefix),
     forwardAuth: resolveForwardAuth(root.forwardAuth, defaults.forwardAuth),
     proxy: resolveProxy(root.proxy, defaults.proxy),

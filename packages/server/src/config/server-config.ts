@@ -130,6 +130,22 @@ export type ServerConfig = {
     /** Names the calling service in `principal.actor`. Default `external-auth`. */
     actor: string
   }
+  /**
+   * `POST /v1/auth/introspect` and `GET /v1/auth/revocations`, for services that verify keygate
+   * credentials remotely (docs/remote-verification.md).
+   */
+  introspection: {
+    /**
+     * Where the service token callers present comes from: `{ env: NAME }` (one value, or several
+     * comma-separated during a rotation) or `{ file: PATH }` (one per line, re-read on change).
+     * Default `{ env: 'KEYGATE_SERVICE_TOKEN' }`. Unset: both routes answer `503 auth_not_configured`.
+     */
+    serviceToken: MetricsTokenSource
+    /** How often the revocation stream sends a heartbeat comment, in seconds (1–300). Default 15. */
+    heartbeatSeconds: number
+    /** Revocation events kept for `Last-Event-ID` resumption (10–1 000 000). Default 10 000. */
+    backlog: number
+  }
   /** `/v1/auth/check` for nginx, Traefik and Envoy, and `keygate proxy` (docs/edge.md). */
   forwardAuth: {
     /** What each original route needs; the first match decides. Default none (any valid credential). */

@@ -28,6 +28,13 @@ export const SECURITY_SCHEMES: Readonly<Record<string, Scheme>> = {
       'The external auth backend’s internal token (external auth on). On the API, with ' +
       '`X-On-Behalf-Of: <user id>`: the request acts as that user, within the user’s own scopes.',
   },
+  serviceToken: {
+    type: 'http',
+    scheme: 'bearer',
+    description:
+      'The service token of remote verifiers (`KEYGATE_SERVICE_TOKEN`, or `introspection.serviceToken`), ' +
+      'for `POST /v1/auth/introspect` and `GET /v1/auth/revocations`. A user’s API token or session is refused.',
+  },
   metricsToken: {
     type: 'http',
     scheme: 'bearer',
