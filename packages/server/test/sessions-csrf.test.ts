@@ -34,12 +34,13 @@ forEachBackend('sessions: CSRF', (backend) => {
     expect(await h().store.users.findByEmail('csrf-none@example.com')).toBeUndefined()
   })
 
-  it('a cookie write from another origin, an http: origin, or Origin: null: 403 csrf_failed', async () => {
+  it('a cookie write from another origin, another port, or Origin: null: 403 csrf_failed', async () => {
     const cookie = await sessionCookie(h(), 'admin@example.com')
     const host = new URL(h().url).host
     for (const origin of [
       'https://evil.example',
-      `http://${host}`,
+      `http://${new URL(h().url).hostname}:1`,
+      'http://localhost:1',
       'null',
       `https://${host}.evil.example`,
     ]) {
@@ -134,6 +135,33 @@ forEachBackend('sessions: CSRF', (backend) => {
       status: 403,
       body: expect.objectContaining({ code: 'csrf_failed' }),
     })
+  })
+})
+
+forEachBackend('sessions: the default Secure cookie on a loopback http: origin', (backend) => {
+  const h = useHarness(backend)
+
+  it('logs in and writes from http://127.0.0.1:<port> (what `npm start` serves), keeping Secure', async () => {
+    const origin = `http://${new URL(h().url).host}`
+    expect(new URL(origin).hostname).toBe('127.0.0.1')
+    const { status, setCookie } = await login(h(), 'admin@example.com', {
+      cookie: true,
+      headers: { origin },
+    })
+    expect(status).toBe(201)
+    expect(setCookie).toMatch(
+      /^__Host-keygate_session=[^;]+; Path=\/; Max-Age=\d+; HttpOnly; Secure; SameSite=Strict$/,
+    )
+    const cookie = setCookie!.split(';')[0]!
+    const created = await h().request('POST', '/v1/users', {
+      headers: { cookie, origin },
+      body: { email: 'loopback-dev@example.com', password: 'a good password' },
+    })
+    expect(created.status).toBe(201)
+    const out = await h().request('DELETE', '/v1/auth/sessions/current', {
+      headers: { cookie, origin },
+    })
+    expect(out.status).toBe(204)
   })
 })
 

@@ -104,6 +104,39 @@ describe('createOriginCheck', () => {
     ).toMatch(/^csrf_failed/)
   })
 
+  it('with HTTPS required, accepts http: for the server’s own origin on a loopback host only', () => {
+    // What `npm start` serves: a browser sends the Secure cookie to http://127.0.0.1 (a secure
+    // context) and names that origin; nobody on the network can see or forge it.
+    for (const host of [
+      '127.0.0.1:4400',
+      'localhost:4400',
+      '[::1]:4400',
+      '127.0.0.2',
+      'a.localhost',
+    ]) {
+      expect(
+        outcome(() => check.require(request({ host, origin: `http://${host}` }))),
+        host,
+      ).toBe('ok')
+    }
+    const refusedCases: Record<string, string>[] = [
+      // A public host (production behind plain http) stays strict.
+      { host: 'api.example.com', origin: 'http://api.example.com' },
+      { host: '10.0.0.7:4400', origin: 'http://10.0.0.7:4400' },
+      { host: 'localhost.example.com', origin: 'http://localhost.example.com' },
+      { host: '127.0.0.1.example.com', origin: 'http://127.0.0.1.example.com' },
+      // Another service on the same machine is another origin (SameSite does not look at ports).
+      { host: '127.0.0.1:4400', origin: 'http://127.0.0.1:8080' },
+      { host: '127.0.0.1:4400', origin: 'http://localhost:4400' },
+    ]
+    for (const headers of refusedCases) {
+      expect(
+        outcome(() => check.require(request(headers))),
+        JSON.stringify(headers),
+      ).toMatch(/^csrf_failed: /)
+    }
+  })
+
   it('validates allowedOrigins at creation', () => {
     expect(() =>
       createOriginCheck({ allowedOrigins: ['https://a.example/'], requireHttps: true }),

@@ -5,8 +5,9 @@ export type OriginCheckOptions = {
   /** Origins besides the server's own (`https://console.example.com`), compared exactly. */
   allowedOrigins: readonly string[]
   /**
-   * The server's own origin must be `https:` (true when the session cookie is `Secure`: a browser
-   * sends it only over HTTPS, so a same-origin request comes from an `https:` page).
+   * The server's own origin must be `https:` — or `http:` on a loopback host (true when the
+   * session cookie is `Secure`: a browser sends it only over HTTPS and to loopback hosts, which it
+   * treats as secure contexts, so a same-origin request comes from one of those pages).
    */
   requireHttps: boolean
 }
@@ -20,6 +21,21 @@ export type OriginCheck = {
 }
 
 const DEFAULT_PORTS: Readonly<Record<string, string>> = { 'http:': '80', 'https:': '443' }
+
+/**
+ * A host name a browser resolves to this machine only, so that `http:` to it never crosses a
+ * network: `localhost` and its subdomains, `127.0.0.0/8` and `[::1]` (the "potentially
+ * trustworthy" loopback origins of W3C Secure Contexts §3.2, to which browsers send `Secure`
+ * cookies over plain http). `hostname` is as `URL` normalises it (lower case, IPv4 dotted).
+ */
+export function isLoopbackHostname(hostname: string): boolean {
+  return (
+    hostname === 'localhost' ||
+    hostname.endsWith('.localhost') ||
+    hostname === '[::1]' ||
+    /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname)
+  )
+}
 
 function refused(detail: string): AuthError {
   return new AuthError('csrf_failed', { detail })
@@ -50,7 +66,10 @@ function originOf(request: AuthRequest): string | undefined {
  * browser names the page a request comes from in `Origin` (and in `Referer`, which older browsers
  * send instead on same-origin requests); a cross-site page cannot forge either. The request passes
  * when that origin is in `allowedOrigins`, or is the server's own: the same host and port as
- * `Host` (which the browser sets to the server it talks to), over `https:` when `requireHttps`.
+ * `Host` (which the browser sets to the server it talks to), over `https:` when `requireHttps`
+ * unless the host is a loopback name or address — `http://127.0.0.1:4400`, where `npm start`
+ * serves the console, is the page of the server's own: traffic to it never leaves the machine,
+ * and a page elsewhere cannot claim that origin. A public host over `http:` stays refused.
  * `Origin: null` (sandboxed frames, some redirects) is refused.
  *
  * @throws TypeError at creation for an entry that is not an origin.
@@ -84,7 +103,10 @@ export function createOriginCheck(options: OriginCheckOptions): OriginCheck {
       return false
     }
     if (url.origin !== origin) return false
-    if (url.protocol !== 'https:' && (requireHttps || url.protocol !== 'http:')) return false
+    if (url.protocol !== 'https:') {
+      if (url.protocol !== 'http:') return false
+      if (requireHttps && !isLoopbackHostname(url.hostname)) return false
+    }
     const host = single(request, 'host')?.trim().toLowerCase()
     if (host === undefined || host === '') return false
     const port = url.port === '' ? DEFAULT_PORTS[url.protocol] : url.port
