@@ -38,6 +38,7 @@ forEachBackend('token lifecycle: list, revoke, rotate', (backend) => {
       'is_revoked',
       'last_used_at',
       'name',
+      'previous_token_expires_at',
       'revoked_at',
       'scopes',
       'user_id',
@@ -47,6 +48,7 @@ forEachBackend('token lifecycle: list, revoke, rotate', (backend) => {
       is_revoked: false,
       is_expired: false,
       revoked_at: null,
+      previous_token_expires_at: null,
       hint: `kg_…${second.token.slice(-4)}`,
     })
     expect(revoked).toMatchObject({ id: first.id, is_revoked: true, is_expired: false })
@@ -218,13 +220,24 @@ forEachBackend('token lifecycle: list, revoke, rotate', (backend) => {
     expect(rotated.token).not.toBe(old.token)
     expect(Date.parse(rotated.previous_token_expires_at)).toBe(Date.now() + 60_000)
 
-    expect((await h().request('GET', '/v1/auth/tokens', { token: old.token })).status).toBe(200)
+    const during = await h().request('GET', '/v1/auth/tokens', { token: old.token })
+    expect(during.status).toBe(200)
+    // The list says the token is in its rotation grace, and until when.
+    expect((await during.json()).items[0]).toMatchObject({
+      id: old.id,
+      previous_token_expires_at: rotated.previous_token_expires_at,
+    })
     expect((await h().request('GET', '/v1/auth/tokens', { token: rotated.token })).status).toBe(200)
     vi.setSystemTime(Date.now() + 61_000)
     const after = await h().request('GET', '/v1/auth/tokens', { token: old.token })
     expect(after.status).toBe(401)
     expect((await after.json()).code).toBe('invalid_token')
-    expect((await h().request('GET', '/v1/auth/tokens', { token: rotated.token })).status).toBe(200)
+    const listed = await h().request('GET', '/v1/auth/tokens', { token: rotated.token })
+    expect(listed.status).toBe(200)
+    expect((await listed.json()).items[0]).toMatchObject({
+      id: old.id,
+      previous_token_expires_at: null,
+    })
   })
 
   it('rotate without a body uses the default grace; the grace is capped at the token’s own expiry', async () => {

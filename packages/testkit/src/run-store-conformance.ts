@@ -305,6 +305,7 @@ export function runStoreConformance(options: StoreConformanceOptions): void {
           expiresAt,
           lastUsedAt: null,
           revokedAt: null,
+          graceUntil: null,
         })
         const { digest: _, ...metadata } = created
         expect(await store.tokens.findById(created.id)).toEqual(metadata)
@@ -420,7 +421,9 @@ export function runStoreConformance(options: StoreConformanceOptions): void {
           hint: 'kg_…NEW1',
           scopes: ['a:b'],
           name: created.name,
+          graceUntil,
         })
+        expect((await store.tokens.findById(created.id))?.graceUntil).toEqual(graceUntil)
         expect(await store.tokens.findByDigest(next, now)).toMatchObject({
           token: { id: created.id },
         })

@@ -20,6 +20,7 @@ export const tokenSchema = {
     'expires_at',
     'last_used_at',
     'revoked_at',
+    'previous_token_expires_at',
     'is_revoked',
     'is_expired',
   ],
@@ -36,6 +37,11 @@ export const tokenSchema = {
       description: 'Recorded in batches: may lag by the flush interval.',
     },
     revoked_at: nullableTimestamp,
+    previous_token_expires_at: {
+      ...nullableTimestamp,
+      description:
+        'After a rotation, while the previous secret still works: until when (null otherwise).',
+    },
     is_revoked: { type: 'boolean' },
     is_expired: { type: 'boolean' },
   },

@@ -11,6 +11,7 @@ export type TokenView = {
   expires_at: string
   last_used_at: string | null
   revoked_at: string | null
+  previous_token_expires_at: string | null
   is_revoked: boolean
   is_expired: boolean
 }
@@ -37,6 +38,11 @@ export function tokenView(token: APIToken, now: Date): TokenView {
     expires_at: token.expiresAt.toISOString(),
     last_used_at: token.lastUsedAt?.toISOString() ?? null,
     revoked_at: token.revokedAt?.toISOString() ?? null,
+    // Only while it lasts: a grace period that is over is nothing to show.
+    previous_token_expires_at:
+      token.graceUntil !== null && token.graceUntil.getTime() > now.getTime()
+        ? token.graceUntil.toISOString()
+        : null,
     is_revoked: token.revokedAt !== null,
     is_expired: token.expiresAt.getTime() <= now.getTime(),
   }

@@ -16,7 +16,8 @@ export type ChangePasswordInput = {
 /**
  * Changes a user's own password. The current password is checked like a login — rate limited,
  * one argon2 verification, `login.failed` audited when wrong — then the new one is hashed and
- * stored (`user.changed`). Existing API tokens stay valid: they are separate credentials.
+ * stored (`user.changed`), and every session of the user ends. Existing API tokens stay valid:
+ * they are separate credentials.
  * Resolves to the rate-limit headers of the answer.
  *
  * @throws ServiceError `not_found` (no such user), `rate_limited`, `validation_failed`
@@ -27,7 +28,10 @@ export type ChangePasswordInput = {
  * ```
  */
 export async function changePassword(
-  deps: Pick<OperationDeps, 'store' | 'audit' | 'limitLogin' | 'log'>,
+  deps: Pick<
+    OperationDeps,
+    'store' | 'audit' | 'limitLogin' | 'endSessions' | 'invalidateUser' | 'log'
+  >,
   input: ChangePasswordInput,
 ): Promise<Record<string, string>> {
   const me = await deps.store.users.findById(input.userId)
@@ -46,7 +50,11 @@ export async function changePassword(
   }
   const passwordHash = await passwords.hash(input.newPassword)
   await deps.store.users.update(me.id, { passwordHash })
-  deps.log?.info({ userId: me.id }, 'password changed')
+  // Every session ends: changing one's password is what one does after a session may have been
+  // stolen. (The console's own session is replaced by the route, docs/console.md.)
+  const endedSessions = await deps.endSessions(me.id)
+  deps.invalidateUser(me.id)
+  deps.log?.info({ userId: me.id, endedSessions }, 'password changed')
   await deps.audit({ action: 'user.changed', userId: me.id, details: { password: 'changed' } })
   return headers
 }

@@ -38,6 +38,11 @@ export type APIToken = {
   expiresAt: Date
   lastUsedAt: Date | null
   revokedAt: Date | null
+  /**
+   * After a rotation: until when the previous secret keeps working (it may be past). Null for a
+   * token never rotated.
+   */
+  graceUntil: Date | null
 }
 
 /** A page of results and the cursor of the next page (absent on the last page). */

@@ -26,6 +26,7 @@ export const TOKEN_COLUMNS = [
   'expires_at',
   'last_used_at',
   'revoked_at',
+  'grace_until',
 ] as const
 
 export type TokenRow = Pick<APITokensTable, (typeof TOKEN_COLUMNS)[number]>
@@ -42,6 +43,7 @@ export function toAPIToken(row: TokenRow, codec: Codec): APIToken {
     expiresAt: codec.readTime(row.expires_at),
     lastUsedAt: row.last_used_at === null ? null : codec.readTime(row.last_used_at),
     revokedAt: row.revoked_at === null ? null : codec.readTime(row.revoked_at),
+    graceUntil: row.grace_until === null ? null : codec.readTime(row.grace_until),
   }
 }
 
