@@ -104,7 +104,8 @@ async function printSetupCode(server: KeygateServer, input: CommandInput, url: s
       '',
       `    ${issued.code}`,
       '',
-      `  use it at   POST ${setupURL}`,
+      `  open        ${url}/console in a browser`,
+      `  or use it   POST ${setupURL}`,
       `  e.g.        curl -X POST ${setupURL} -H 'content-type: application/json' \\`,
       `                -d '${body}'`,
       issued.file === undefined

@@ -11,7 +11,9 @@ import { deleteCurrentSessionRoute } from './delete-current-session.js'
 import { getCurrentUserRoute } from './get-current-user.js'
 import { getHealthRoute } from './get-health.js'
 import { getJWKSRoute } from './get-jwks.js'
+import { getPolicyRoute } from './get-policy.js'
 import { getReadyRoute } from './get-ready.js'
+import { getSetupRoute } from './get-setup.js'
 import { getUserRoute } from './get-user.js'
 import { listTokensRoute } from './list-tokens.js'
 import { listUsersRoute } from './list-users.js'
@@ -20,6 +22,7 @@ import { revokeCurrentTokenRoute } from './revoke-current-token.js'
 import { revokeTokenRoute } from './revoke-token.js'
 import { rotateTokenRoute } from './rotate-token.js'
 import { updateUserRoute } from './update-user.js'
+import { consoleRoutes } from './get-console.js'
 import { getDocsRoute } from './get-docs.js'
 import { getMetricsRoute } from './get-metrics.js'
 import { getOpenAPIRoute } from './get-openapi.js'
@@ -42,6 +45,8 @@ export function allRoutes(ctx: ServerContext): RouteOptions[] {
     updateUserRoute(ctx),
     changePasswordRoute(ctx),
     createSetupRoute(ctx),
+    getSetupRoute(ctx),
+    getPolicyRoute(ctx),
     createSessionRoute(ctx),
     deleteCurrentSessionRoute(ctx),
     getJWKSRoute(ctx),
@@ -52,5 +57,6 @@ export function allRoutes(ctx: ServerContext): RouteOptions[] {
     listAuditEventsRoute(ctx),
     ...(ctx.config.metrics.enabled ? [getMetricsRoute(ctx)] : []),
     ...(ctx.config.apiDocs ? [getOpenAPIRoute(ctx), getDocsRoute(ctx)] : []),
+    ...consoleRoutes(),
   ]
 }
