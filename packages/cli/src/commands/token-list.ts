@@ -16,8 +16,8 @@ expired ones included (see the status column). Only metadata: the secret is neve
 and its digest is never shown.
 
 JSON: an array of tokens, as GET /v1/auth/tokens shows them: [{"id", "user_id", "name",
-"scopes", "hint", "created_at", "expires_at", "last_used_at", "revoked_at", "is_revoked",
-"is_expired"}]. last_used_at is written in batches and may lag by lastUsedFlushMs.`,
+"scopes", "hint", "created_at", "expires_at", "last_used_at", "revoked_at",
+"previous_token_expires_at", "is_revoked", "is_expired"}]. last_used_at is written in batches and may lag by lastUsedFlushMs.`,
   options: {
     user: { type: 'string', value: 'email|id', description: 'only this user’s tokens' },
     ...CONFIG_OPTIONS,

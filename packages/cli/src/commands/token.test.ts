@@ -190,6 +190,7 @@ describe('keygate token create | list | revoke | rotate [sqlite]', () => {
       'expires_at',
       'last_used_at',
       'revoked_at',
+      'previous_token_expires_at',
       'is_revoked',
       'is_expired',
     ])
