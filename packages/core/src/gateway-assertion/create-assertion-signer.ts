@@ -1,5 +1,6 @@
-import { SignJWT, type CryptoKey, type JWK, type KeyObject } from 'jose'
+import { base64url, SignJWT, type CryptoKey, type JWK, type KeyObject } from 'jose'
 import { isUUID } from '../lib/uuid.js'
+import { nativeSigner } from './lib/native-signer.js'
 import { KID } from '../sessions/lib/check-header.js'
 import { isSessionAlgorithm, type SessionAlgorithm } from '../sessions/session-algorithms.js'
 import { ASSERTION_TYP, MAX_ASSERTION_TTL_SEC, type AssertionVia } from './assertion-format.js'
@@ -82,6 +83,8 @@ export function createAssertionSigner(options: AssertionSignerOptions): Assertio
     fail(`ttlSec must be an integer from 1 to ${MAX_ASSERTION_TTL_SEC}`)
   }
 
+  const native = nativeSigner(key, alg)
+
   return {
     kid,
     alg,
@@ -99,18 +102,26 @@ export function createAssertionSigner(options: AssertionSignerOptions): Assertio
         if (typeof scope !== 'string' || !SCOPE_TOKEN.test(scope))
           fail('scopes hold an invalid scope')
       }
-      const claims: Record<string, string> = { scope: input.scopes.join(' '), via: input.via }
-      if (input.tokenId !== undefined) claims.token_id = input.tokenId
       const now = Math.floor(Date.now() / 1000)
-      return new SignJWT(claims)
-        .setProtectedHeader({ alg, kid, typ: ASSERTION_TYP })
-        .setIssuer(issuer)
-        .setAudience(input.audience)
-        .setSubject(input.sub.toLowerCase())
-        .setIssuedAt(now)
-        .setExpirationTime(now + ttlSec)
-        .setJti(crypto.randomUUID())
-        .sign(key)
+      const claims: Record<string, string | number> = {
+        iss: issuer,
+        aud: input.audience,
+        sub: input.sub.toLowerCase(),
+        scope: input.scopes.join(' '),
+        via: input.via,
+        ...(input.tokenId === undefined ? {} : { token_id: input.tokenId }),
+        jti: crypto.randomUUID(),
+        iat: now,
+        exp: now + ttlSec,
+      }
+      const header = { alg, kid, typ: ASSERTION_TYP }
+      // One assertion per proxied request: where node:crypto signs synchronously (tens of µs),
+      // it does; Web Crypto's asynchronous sign costs a thread-pool round trip each time.
+      if (native !== undefined) {
+        const signingInput = `${base64url.encode(JSON.stringify(header))}.${base64url.encode(JSON.stringify(claims))}`
+        return `${signingInput}.${native(signingInput)}`
+      }
+      return new SignJWT(claims).setProtectedHeader(header).sign(key)
     },
   }
 }

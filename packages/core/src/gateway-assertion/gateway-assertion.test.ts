@@ -289,6 +289,34 @@ describe('gatewayAssertion', () => {
 })
 
 describe('createAssertionSigner', () => {
+  it.each([
+    ['EdDSA', generateKeyPairSync('ed25519')],
+    ['ES256', generateKeyPairSync('ec', { namedCurve: 'P-256' })],
+    ['ES384', generateKeyPairSync('ec', { namedCurve: 'P-384' })],
+  ] as const)('signs %s assertions (JWK and KeyObject keys) that verify', async (alg, pair) => {
+    const pub = { ...(pair.publicKey.export({ format: 'jwk' }) as JWK), kid: 'k', alg }
+    const jwk = { ...(pair.privateKey.export({ format: 'jwk' }) as JWK), kid: 'k', alg }
+    const verify = createAuthenticator({
+      strategies: [
+        gatewayAssertion({ keys: [pub], issuer: ISSUER, audience: AUDIENCE, algorithms: [alg] }),
+      ],
+      env: {},
+    })
+    for (const privateKey of [jwk, pair.privateKey]) {
+      const signer = createAssertionSigner({ privateKey, kid: 'k', alg, issuer: ISSUER })
+      const jwt = await signer.sign({
+        audience: AUDIENCE,
+        sub: USER,
+        scopes: ['a:b'],
+        via: 'session',
+      })
+      expect(await verify.authenticate(request({ 'keygate-assertion': jwt }))).toMatchObject({
+        ok: true,
+        principal: { subject: USER, scopes: ['a:b'] },
+      })
+    }
+  })
+
   it('refuses a lifetime over 60 s, a public key and a bad subject', async () => {
     expect(() =>
       createAssertionSigner({ privateKey: PRIVATE, issuer: ISSUER, ttlSec: 61 }),
