@@ -5,12 +5,14 @@
  *   middleware   hello-world on each framework: no auth, keygate, the framework's peer
  *   server       the token service: API-token route vs /health (SQLite and PostgreSQL)
  *   revocation   how long a revocation on one instance takes to reach another (Redis, PostgreSQL)
+ *   edge         nginx, nginx + auth_request /v1/auth/check, keygate proxy, vs the upstream direct
  */
 const benches: Record<string, () => Promise<{ main(argv: string[]): Promise<void> }>> = {
   gate: () => import('./gate.js'),
   middleware: () => import('./middleware.js'),
   server: () => import('./server.js'),
   revocation: () => import('./revocation-latency.js'),
+  edge: () => import('./edge.js'),
 }
 
 const [name, ...rest] = process.argv.slice(2)

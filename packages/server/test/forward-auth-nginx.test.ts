@@ -8,70 +8,7 @@ import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { EDGE_CONFIG, rawGet, verifyAssertion } from './edge-helpers.js'
 import { startHarness, type Harness } from './harness.js'
-import { nginxAvailable, NGINX, startNginx, type RunningNginx } from './nginx.js'
-
-/** The `http {}` body of docs/edge.md's nginx example, with the test's addresses. */
-export function nginxForwardAuth(options: { keygate: string; upstream: string; port: number }) {
-  return `
-  # 401: nginx passes the sub-request's WWW-Authenticate itself; 403: it does not, so we add it.
-  map $keygate_status $keygate_403_challenge { 403 $keygate_challenge; default ""; }
-  upstream keygate { server ${options.keygate}; keepalive 16; }
-  upstream app { server ${options.upstream}; keepalive 16; }
-
-  server {
-    listen 127.0.0.1:${options.port};
-
-    location = /_keygate/check {
-      internal;
-      proxy_pass http://keygate/v1/auth/check;
-      proxy_http_version 1.1;
-      proxy_set_header Connection "";
-      proxy_pass_request_body off;
-      proxy_set_header Content-Length "";
-      proxy_set_header X-Original-Method $request_method;
-      proxy_set_header X-Original-URI $request_uri;
-      proxy_set_header X-Forwarded-Host $http_host;
-      proxy_set_header X-Forwarded-Proto $scheme;
-    }
-
-    # nginx drops the body of a refused sub-request: answer the problem keygate put in a header.
-    location @keygate_refused {
-      internal;
-      default_type application/problem+json;
-      add_header WWW-Authenticate $keygate_403_challenge always;
-      add_header Cache-Control no-store always;
-      if ($keygate_status = 401) { return 401 $keygate_problem; }
-      if ($keygate_status = 403) { return 403 $keygate_problem; }
-      if ($keygate_status = 400) { return 400 $keygate_problem; }
-      if ($keygate_status = 503) { return 503 $keygate_problem; }
-      return 500;
-    }
-
-    location / {
-      auth_request /_keygate/check;
-      auth_request_set $keygate_status $upstream_status;
-      auth_request_set $keygate_problem $upstream_http_x_keygate_problem;
-      auth_request_set $keygate_challenge $upstream_http_www_authenticate;
-      auth_request_set $keygate_subject $upstream_http_x_keygate_subject;
-      auth_request_set $keygate_scopes $upstream_http_x_keygate_scopes;
-      auth_request_set $keygate_token_id $upstream_http_x_keygate_token_id;
-      auth_request_set $keygate_via $upstream_http_x_keygate_via;
-      auth_request_set $keygate_assertion $upstream_http_keygate_assertion;
-      error_page 401 403 500 = @keygate_refused;
-
-      # Set from the check, or removed (an empty value is not sent): a client never sets them.
-      proxy_set_header X-Keygate-Subject $keygate_subject;
-      proxy_set_header X-Keygate-Scopes $keygate_scopes;
-      proxy_set_header X-Keygate-Token-Id $keygate_token_id;
-      proxy_set_header X-Keygate-Via $keygate_via;
-      proxy_set_header Keygate-Assertion $keygate_assertion;
-      proxy_http_version 1.1;
-      proxy_set_header Connection "";
-      proxy_pass http://app;
-    }
-  }
-`
-}
+import { nginxAvailable, NGINX, nginxForwardAuth, startNginx, type RunningNginx } from './nginx.js'
 
 type Seen = { method: string; url: string; headers: IncomingHttpHeaders }
 
