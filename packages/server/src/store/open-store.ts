@@ -80,6 +80,13 @@ function openPostgres(url: string, schema: string | undefined): Opened {
   // An idle client's error (server restart, network) must not crash the process: the next
   // query fails and is reported where it runs.
   pool.on('error', () => {})
+  // A client checked out of the pool has no error listener (pg-pool removes its own while the
+  // client is lent out), and pg emits 'error' on it when its connection dies mid-query — a backend
+  // terminated, a network cut. Unheard, that event would crash the process; the query itself
+  // still rejects, and the route answers 503.
+  pool.on('connect', (client) => {
+    client.on('error', () => {})
+  })
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) })
   const scoped = schema === undefined ? db : db.withSchema(schema)
   return {
@@ -166,7 +173,13 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
       return { applied: await opened.migrate() }
     },
     async ping() {
-      await sql`select 1`.execute(db)
+      // A table, not `select 1`: SQLite answers that without reading its file, so a database
+      // file gone bad (overwritten, truncated, unreadable) would still look ready.
+      await scoped
+        .selectFrom('users')
+        .select(sql<number>`1`.as('one'))
+        .limit(1)
+        .execute()
     },
     close() {
       closed ??= db.destroy()

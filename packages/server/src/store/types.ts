@@ -259,7 +259,7 @@ export type Store = {
   readonly setup: SetupStore
   /** Applies pending migrations (idempotent, safe to run concurrently on PostgreSQL). */
   migrate(): Promise<{ applied: string[] }>
-  /** Cheap liveness check of the database, for `/ready`. */
+  /** Cheap check that the database answers and its tables can be read, for `/ready`. */
   ping(): Promise<void>
   close(): Promise<void>
 }
