@@ -35,6 +35,7 @@ export const ERROR_TABLE = {
   payload_too_large: { status: 413, challenge: null, title: 'Payload too large' },
   unsupported_media_type: { status: 415, challenge: null, title: 'Unsupported media type' },
   csrf_failed: { status: 403, challenge: null, title: 'Cross-site request refused' },
+  conflict: { status: 409, challenge: null, title: 'Conflict' },
   // HTTP framing errors, raised before any route or credential is looked at.
   malformed_request: { status: 400, challenge: null, title: 'Malformed request' },
   request_timeout: { status: 408, challenge: null, title: 'Request timeout' },

@@ -450,6 +450,43 @@ export function runStoreConformance(options: StoreConformanceOptions): void {
         expect(await store.tokens.findByDigest(next, now)).toMatchObject({ graceUntil })
       })
 
+      it('with `now`, does not rotate a token whose previous secret is still valid (compare-and-set)', async () => {
+        const owner = await user()
+        const created = await token(owner.id)
+        const now = new Date()
+        const graceUntil = new Date(now.getTime() + 60_000)
+        const first = digest()
+        const rotated = await store.tokens.rotate(created.id, {
+          digest: first,
+          hint: 'kg_…ONE1',
+          graceUntil,
+          now,
+        })
+        expect(rotated?.graceUntil).toEqual(graceUntil)
+        // Two more, concurrently: the grace period runs, so neither goes through.
+        const inputs = [digest(), digest()].map((d) => ({
+          digest: d,
+          hint: 'kg_…TWO2',
+          graceUntil,
+          now,
+        }))
+        expect(await Promise.all(inputs.map((i) => store.tokens.rotate(created.id, i)))).toEqual([
+          undefined,
+          undefined,
+        ])
+        expect(await store.tokens.findByDigest(created.digest, now)).toMatchObject({ graceUntil })
+        expect(await store.tokens.findByDigest(first, now)).toBeDefined()
+        // Once it is over, a rotation goes through again.
+        const later = new Date(graceUntil.getTime() + 1)
+        expect(
+          await store.tokens.rotate(created.id, {
+            ...inputs[0]!,
+            graceUntil: later,
+            now: graceUntil,
+          }),
+        ).toMatchObject({ id: created.id })
+      })
+
       it('does not rotate a revoked or unknown token', async () => {
         const owner = await user()
         const created = await token(owner.id)

@@ -14,7 +14,9 @@ export const tokenRotateCommand: Command = {
 Gives an API token a new secret and prints it once; id, name, scopes and expiry stay the
 same. The old secret keeps working for a grace period (default tokens.rotationGraceSeconds,
 at most tokens.maxRotationGraceSeconds, never past the token's expiry) so that whatever
-uses it can be updated. A revoked or expired token cannot be rotated.
+uses it can be updated. A revoked or expired token cannot be rotated. Rotating again while
+an earlier old secret is still in its grace period ends that one now (said on stderr); over
+HTTP the same request is refused with 409.
 
 JSON: {"id", "name", "token", "scopes", "created_at", "expires_at", "previous_token_expires_at"}.`,
   options: {
@@ -33,22 +35,25 @@ JSON: {"id", "name", "token", "scopes", "created_at", "expires_at", "previous_to
   async run(input) {
     const id = input.positionals[0]!
     const grace = integerFlag(input, 'grace-seconds')
-    const { token, secret, graceUntil } = await withDatabase(input, async (store, config) => {
-      const { deps, publish } = cliOperations(store, config, input.io)
-      const rotated = await orCommandError(
-        () => rotateToken(deps, { tokenId: id, graceSeconds: grace }),
-        {
-          grace_too_long: () =>
-            `--grace-seconds must be at most ${config.tokens.maxRotationGraceSeconds} (tokens.maxRotationGraceSeconds)`,
-          missing: () => `no token ${id}`,
-          revoked: () => `token ${id} is revoked`,
-          expired: () => `token ${id} has expired`,
-        },
-      )
-      // Instances that cached the old secret forget it: from now on the store decides (grace).
-      await publish({ quiet: true })
-      return rotated
-    })
+    const { token, secret, graceUntil, endedGraceUntil } = await withDatabase(
+      input,
+      async (store, config) => {
+        const { deps, publish } = cliOperations(store, config, input.io)
+        const rotated = await orCommandError(
+          () => rotateToken(deps, { tokenId: id, graceSeconds: grace, endPendingGrace: true }),
+          {
+            grace_too_long: () =>
+              `--grace-seconds must be at most ${config.tokens.maxRotationGraceSeconds} (tokens.maxRotationGraceSeconds)`,
+            missing: () => `no token ${id}`,
+            revoked: () => `token ${id} is revoked`,
+            expired: () => `token ${id} has expired`,
+          },
+        )
+        // Instances that cached the old secret forget it: from now on the store decides (grace).
+        await publish({ quiet: true })
+        return rotated
+      },
+    )
     if (input.values.json === true) {
       printJSON(input.io, {
         ...tokenSecretView(token, secret),
@@ -68,6 +73,13 @@ JSON: {"id", "name", "token", "scopes", "created_at", "expires_at", "previous_to
         ['expires', formatTime(token.expiresAt)],
       ]),
     )
+    // Over HTTP a second rotation in the grace period is refused; here it is the operator's call,
+    // and said out loud.
+    if (endedGraceUntil !== undefined) {
+      input.io.stderr.write(
+        `keygate: the secret before the old one (valid until ${formatTime(endedGraceUntil)}) stopped working now\n`,
+      )
+    }
     return 0
   },
 }

@@ -13,7 +13,9 @@ type Body = { grace_period_seconds?: number } | undefined
  * `POST /v1/auth/tokens/{id}/rotate`: the owner with `tokens:write`, or `tokens:manage`. A new
  * secret for the same token (id, name, scopes and expiry unchanged), shown once. The old secret
  * keeps working for `grace_period_seconds` (default from config), capped at the token's own
- * expiry. A revoked or expired token cannot be rotated: `404`, like a missing one.
+ * expiry. A revoked or expired token cannot be rotated: `404`, like a missing one. The new secret
+ * never carries more than the caller holds (`403`), and a token whose previous secret is still in
+ * its grace period is not rotated again (`409 conflict`): docs/api-tokens.md#rotation.
  */
 export function rotateTokenRoute(ctx: ServerContext): RouteOptions {
   const { tokens } = ctx.config
@@ -36,6 +38,7 @@ export function rotateTokenRoute(ctx: ServerContext): RouteOptions {
         },
       },
       response: { 200: tokenSecretSchema },
+      errors: ['insufficient_scope', 'conflict'],
     },
     // The body is optional: no body is the same as `{}`.
     preValidation: (request, _reply, done) => {
@@ -49,6 +52,7 @@ export function rotateTokenRoute(ctx: ServerContext): RouteOptions {
         owner: tokenOwnerFor(principal),
         graceSeconds: (request.body as Body)?.grace_period_seconds,
         by: principal.subject,
+        caller: principal,
       })
       return reply
         .code(200)

@@ -131,11 +131,14 @@ export type TokenStore = {
   revokeAllForUser(userId: string, at: Date): Promise<number>
   /**
    * Replaces the digest and hint; the old digest stays valid until `graceUntil` (already capped
-   * by the caller at the token's expiry). Undefined when the token does not exist or is revoked.
+   * by the caller at the token's expiry), and the one before it stops at once. With `now`, a
+   * token whose previous secret is still valid at `now` is left alone (compare-and-set: of
+   * concurrent rotations one wins, and no grace secret is dropped). Undefined when the token does
+   * not exist, is revoked, or (with `now`) has a previous secret still valid.
    */
   rotate(
     id: string,
-    input: { digest: string; hint: string; graceUntil: Date },
+    input: { digest: string; hint: string; graceUntil: Date; now?: Date | undefined },
   ): Promise<APIToken | undefined>
   /** Batched last-used writes: one statement per batch, never one per request. */
   touchLastUsed(entries: readonly { id: string; at: Date }[]): Promise<void>

@@ -166,6 +166,14 @@ export function createTokenStore(db: DB, codec: Codec): TokenStore {
           }))
           .where('id', '=', id)
           .where('revoked_at', 'is', null)
+          .$if(input.now !== undefined, (query) =>
+            query.where((eb) =>
+              eb.or([
+                eb('grace_until', 'is', null),
+                eb('grace_until', '<=', codec.time(input.now!)),
+              ]),
+            ),
+          )
           .returning(TOKEN_COLUMNS)
           .executeTakeFirst(),
       )
