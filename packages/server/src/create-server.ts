@@ -227,6 +227,7 @@ export async function createServer(
   const strategy = createTokenStrategy({
     config,
     store,
+    policy,
     onUse: (tokenId, at) => recorder.record(tokenId, at),
     onCacheEvent: (event) => metrics.cache(event),
     logger: app.log,

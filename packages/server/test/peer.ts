@@ -26,7 +26,7 @@ export type Peer = {
 export async function startPeer(
   h: Harness,
   config: ServerConfigInput = {},
-  options: { bus?: RevocationBus } = {},
+  options: { bus?: RevocationBus; setup?: (server: KeygateServer) => void } = {},
 ): Promise<Peer> {
   const logs: string[] = []
   const server = await createServer(
@@ -41,6 +41,7 @@ export async function startPeer(
       ...(options.bus === undefined ? {} : { revocationBus: options.bus }),
     },
   )
+  options.setup?.(server)
   const url = await server.listen({ host: '127.0.0.1', port: 0 })
   return {
     url,

@@ -1,6 +1,7 @@
 import { apiTokens, type APITokensStrategy, type Logger, type Strategy } from '@keygate/core'
 import type { ServerConfig } from '../config.js'
 import { createAPITokenVerifier } from '../store/create-api-token-verifier.js'
+import type { ScopePolicy } from '../lib/scope-policy.js'
 import type { Store } from '../store/types.js'
 
 /**
@@ -11,6 +12,8 @@ import type { Store } from '../store/types.js'
 export function createTokenStrategy(options: {
   config: ServerConfig
   store: Store
+  /** Bounds every token's scopes by its owner's current role. */
+  policy: Pick<ScopePolicy, 'canGrant'>
   onUse: (tokenId: string, at: Date) => void
   /** Verification-cache hits and misses, for the metrics. */
   onCacheEvent?: (event: 'hit' | 'miss') => void
@@ -18,7 +21,7 @@ export function createTokenStrategy(options: {
 }): APITokensStrategy {
   const { config } = options
   return apiTokens({
-    store: createAPITokenVerifier({ store: options.store }),
+    store: createAPITokenVerifier({ store: options.store, policy: options.policy }),
     prefix: config.tokens.prefix,
     pepper: config.tokens.pepper,
     cache:

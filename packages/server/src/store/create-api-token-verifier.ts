@@ -1,15 +1,22 @@
 import type { APITokenVerifier } from '@keygate/core'
+import type { ScopePolicy } from '../lib/scope-policy.js'
 import type { Store, TokenStore } from './types.js'
 
 /** Options of {@link createAPITokenVerifier}. */
 export type APITokenVerifierOptions = {
   /** The store (or its `tokens`). */
   store: Store | Pick<TokenStore, 'findByDigest'>
+  /**
+   * Bounds a token's scopes by what its owner's role grants now (SPEC §5): a token left wider
+   * than its owner's role — a demotion that raced its creation, `scopes.*.roles` narrowed in the
+   * configuration, a role removed — acts with the intersection. Without it, the stored scopes.
+   */
+  policy?: Pick<ScopePolicy, 'canGrant'> | undefined
 }
 
 /**
  * Adapts the store to the core `apiTokens` strategy's {@link APITokenVerifier}: one indexed
- * query per lookup (token joined with its owner). Store errors propagate, so the strategy answers
+ * query per lookup (token joined with its owner), the scopes bounded by the owner's role. Store errors propagate, so the strategy answers
  * them with 503 `auth_unavailable`.
  *
  * @example
@@ -23,6 +30,7 @@ export function createAPITokenVerifier(options: APITokenVerifierOptions): APITok
   }
   const tokens: Pick<TokenStore, 'findByDigest'> =
     'tokens' in options.store ? options.store.tokens : options.store
+  const policy = options.policy
   return {
     async findByDigest(digest, now) {
       const found = await tokens.findByDigest(digest, now)
@@ -30,7 +38,12 @@ export function createAPITokenVerifier(options: APITokenVerifierOptions): APITok
       return {
         id: found.token.id,
         userId: found.token.userId,
-        scopes: found.token.scopes,
+        // Narrowed here, on every lookup: the owner's role is read with the token (one query),
+        // and the answer is what the strategy's cache holds, so a cache hit costs nothing more.
+        scopes:
+          policy === undefined
+            ? found.token.scopes
+            : found.token.scopes.filter((scope) => policy.canGrant(found.user.role, scope)),
         expiresAt: found.token.expiresAt,
         revokedAt: found.token.revokedAt,
         userDisabled: found.user.disabled,
