@@ -2,7 +2,7 @@ import { updateUser, userView } from '@keygate/server'
 import type { Command } from '../lib/command.js'
 import { findUser } from '../lib/find-user.js'
 import { withDatabase } from '../lib/open-database.js'
-import { cliOperations } from '../lib/operation-deps.js'
+import { cliOperations, orCommandError } from '../lib/operation-deps.js'
 import { CONFIG_OPTIONS } from '../lib/options.js'
 import { printJSON } from '../lib/output.js'
 
@@ -28,7 +28,13 @@ JSON: {"user": {…}, "revoked_tokens": <count>}.`,
       const found = await findUser(store, ref)
       if (found.disabled) return { user: found, revoked: 0, already: true }
       const { deps, publish } = cliOperations(store, config, input.io)
-      const { user, revokedTokens } = await updateUser(deps, { userId: found.id, disabled: true })
+      const { user, revokedTokens } = await orCommandError(
+        () => updateUser(deps, { userId: found.id, disabled: true }),
+        {
+          last_admin: () =>
+            `${found.email} is the last active admin; make another user an admin first (nobody could manage users otherwise)`,
+        },
+      )
       await publish({ quiet: input.values.json === true })
       return { user, revoked: revokedTokens, already: false }
     })

@@ -1,5 +1,5 @@
 import { AuthUnavailableError } from '@keygate/core'
-import { ConflictError, InvalidCursorError, type Store } from '../store/types.js'
+import { ConflictError, InvalidCursorError, LastAdminError, type Store } from '../store/types.js'
 
 function guard<T extends object>(target: T): T {
   const out = {} as Record<string, unknown>
@@ -10,7 +10,13 @@ function guard<T extends object>(target: T): T {
         return await (value as (...a: unknown[]) => Promise<unknown>).apply(target, args)
       } catch (error) {
         // Outcomes the routes answer themselves pass through; anything else is the database.
-        if (error instanceof ConflictError || error instanceof InvalidCursorError) throw error
+        if (
+          error instanceof ConflictError ||
+          error instanceof InvalidCursorError ||
+          error instanceof LastAdminError
+        ) {
+          throw error
+        }
         throw new AuthUnavailableError({ detail: 'The database is not available', cause: error })
       }
     }

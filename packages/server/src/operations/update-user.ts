@@ -1,6 +1,6 @@
 import { notFound, ServiceError } from '../lib/errors.js'
 import { isUUID } from '../lib/uuid.js'
-import type { User } from '../store/types.js'
+import { LastAdminError, type User } from '../store/types.js'
 import type { OperationDeps } from './operation-deps.js'
 import { revokeUserTokens } from './revoke-user-tokens.js'
 
@@ -25,7 +25,8 @@ export type UpdatedUser = { user: User; changes: Record<string, unknown>; revoke
  * One `user.changed` event for the whole change; a change to the same values records nothing.
  *
  * @throws ServiceError `not_found` (reason `missing`), `validation_failed` (`/role` or
- *   `/disabled` of one's own user; reason `self`).
+ *   `/disabled` of one's own user, the id compared in canonical form; reason `self`),
+ *   `conflict` (reason `last_admin`: the change would leave no active admin).
  * @example
  * ```ts
  * const { user, revokedTokens } = await updateUser(deps, { userId, disabled: true })
@@ -38,9 +39,11 @@ export async function updateUser(
   >,
   input: UpdateUserInput,
 ): Promise<UpdatedUser> {
-  const { userId: id, by } = input
-  if (!isUUID(id)) throw notFound('missing')
-  if (by !== undefined && id === by) {
+  const { by } = input
+  if (!isUUID(input.userId)) throw notFound('missing')
+  // Canonical (lower-case) ids: the same user in upper case is still one's own user.
+  const id = input.userId.toLowerCase()
+  if (by !== undefined && id === by.toLowerCase()) {
     throw new ServiceError('validation_failed', {
       detail: 'The request is invalid',
       errors: [
@@ -58,7 +61,15 @@ export async function updateUser(
     ...(input.role === undefined ? {} : { role: input.role }),
     ...(input.disabled === undefined ? {} : { disabled: input.disabled }),
   }
-  const user = await deps.store.users.update(id, patch)
+  let user: User | undefined
+  try {
+    // Whoever asks (an admin over HTTP, the CLI): never demote or disable the last active admin.
+    user = await deps.store.users.update(id, patch, { keepActiveAdmin: true })
+  } catch (error) {
+    if (error instanceof LastAdminError)
+      throw lastAdmin(input.role !== undefined ? 'role' : 'disabled')
+    throw error
+  }
   if (user === undefined) throw notFound('missing')
   const changes: Record<string, unknown> = {}
   if (before.role !== user.role) changes.role = { from: before.role, to: user.role }
@@ -87,4 +98,15 @@ export async function updateUser(
     await deps.audit({ action: 'user.changed', userId: id, details: changes })
   }
   return { user, changes, revokedTokens }
+}
+
+/** `409 conflict`: the change would leave no active admin (nobody could manage users again). */
+export function lastAdmin(field: 'role' | 'disabled'): ServiceError {
+  return new ServiceError('conflict', {
+    detail:
+      field === 'role'
+        ? 'This is the last active admin: make another user an admin before changing this role'
+        : 'This is the last active admin: make another user an admin before disabling this one',
+    reason: 'last_admin',
+  })
 }

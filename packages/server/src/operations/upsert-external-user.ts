@@ -1,8 +1,9 @@
 import { normalizeEmail } from '../lib/emails.js'
 import { invalidField } from '../lib/errors.js'
-import { ConflictError, type User } from '../store/types.js'
+import { ConflictError, LastAdminError, type User } from '../store/types.js'
 import type { OperationDeps } from './operation-deps.js'
 import { revokeUserTokens } from './revoke-user-tokens.js'
+import { lastAdmin } from './update-user.js'
 
 /** Input of {@link upsertExternalUser}. */
 export type UpsertExternalUserInput = {
@@ -39,6 +40,21 @@ export async function upsertExternalUser(
   const email = normalizeEmail(input.email)
   if (email === undefined) throw invalidField('/email', 'must be an email address')
   const before = await deps.store.users.findById(id)
+  // A role sent for the last active admin must not demote them (the same rule as updateUser):
+  // the guarded update decides atomically, then the upsert writes the rest.
+  if (
+    before !== undefined &&
+    input.role !== undefined &&
+    before.role === 'admin' &&
+    input.role !== 'admin'
+  ) {
+    try {
+      await deps.store.users.update(id, { role: input.role }, { keepActiveAdmin: true })
+    } catch (error) {
+      if (error instanceof LastAdminError) throw lastAdmin('role')
+      throw error
+    }
+  }
   let result: UpsertedUser
   try {
     result = await deps.store.users.upsert(id, {

@@ -51,6 +51,14 @@ export type Page<T> = { items: T[]; nextCursor?: string }
 /** Paging options; `limit` is clamped by the store to 1..100 (default 20). */
 export type PageOptions = { cursor?: string | undefined; limit?: number | undefined }
 
+/** Thrown by `users.update` with `keepActiveAdmin` when the change would leave no active admin. */
+export class LastAdminError extends Error {
+  constructor() {
+    super('the last active admin cannot be demoted or disabled')
+    this.name = 'LastAdminError'
+  }
+}
+
 /** Thrown by `create`/`update` when a unique constraint (email, slug, token name per user) is hit. */
 export class ConflictError extends Error {
   readonly field: string
@@ -84,10 +92,16 @@ export type UserStore = {
   findById(id: string): Promise<User | undefined>
   findByEmail(email: string): Promise<User | undefined>
   list(options?: PageOptions): Promise<Page<User>>
-  /** Fields not given are not changed. Returns undefined when the user does not exist. */
+  /**
+   * Fields not given are not changed. Returns undefined when the user does not exist. With
+   * `keepActiveAdmin`, a change that would leave no active (`admin`, not disabled) user throws
+   * {@link LastAdminError} instead — decided atomically, so two concurrent demotions of the last
+   * two admins cannot both pass.
+   */
   update(
     id: string,
     patch: Partial<Pick<User, 'email' | 'slug' | 'passwordHash' | 'role' | 'disabled'>>,
+    options?: { keepActiveAdmin?: boolean },
   ): Promise<User | undefined>
   /** Idempotent upsert keyed by id (external auth); fields not given are not overwritten. */
   upsert(

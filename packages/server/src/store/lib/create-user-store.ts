@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto'
-import type { Page, PageOptions, User, UserStore } from '../types.js'
+import { LastAdminError, type Page, type PageOptions, type User, type UserStore } from '../types.js'
 import { mapConflict } from './conflict.js'
 import { decodeCursor, encodeCursor, pageLimit } from './cursor.js'
 import type { Codec, DB, UsersTable } from './database.js'
@@ -73,7 +73,7 @@ export function createUserStore(db: DB, codec: Codec): UserStore {
         : { items }
     },
 
-    async update(id, patch) {
+    async update(id, patch, options) {
       const lower = typeof id === 'string' ? id.toLowerCase() : ''
       if (!UUID.test(lower)) return undefined
       const set: Partial<UsersTable> = { updated_at: codec.time(new Date()) }
@@ -82,10 +82,43 @@ export function createUserStore(db: DB, codec: Codec): UserStore {
       if (patch.passwordHash !== undefined) set.password_hash = patch.passwordHash
       if (patch.role !== undefined) set.role = patch.role
       if (patch.disabled !== undefined) set.disabled = codec.bool(patch.disabled)
-      const row = await mapConflict(() =>
-        db.updateTable('users').set(set).where('id', '=', lower).returningAll().executeTakeFirst(),
-      )
-      return row && toUser(row, codec)
+      const demotes =
+        (patch.role !== undefined && patch.role !== 'admin') || patch.disabled === true
+      if (options?.keepActiveAdmin !== true || !demotes) {
+        const row = await mapConflict(() =>
+          db
+            .updateTable('users')
+            .set(set)
+            .where('id', '=', lower)
+            .returningAll()
+            .executeTakeFirst(),
+        )
+        return row && toUser(row, codec)
+      }
+      // One transaction that reads the active admins (locking their rows on PostgreSQL, where a
+      // concurrent demotion waits and then sees this one; SQLite runs one writer at a time) and
+      // refuses the change when it would leave none.
+      return db.transaction().execute(async (trx) => {
+        const admins = await trx
+          .selectFrom('users')
+          .select('id')
+          .where('role', '=', 'admin')
+          .where('disabled', '=', codec.bool(false))
+          .$if(codec.dialect === 'postgres', (query) => query.forUpdate())
+          .execute()
+        if (admins.some((a) => a.id === lower) && !admins.some((a) => a.id !== lower)) {
+          throw new LastAdminError()
+        }
+        const row = await mapConflict(() =>
+          trx
+            .updateTable('users')
+            .set(set)
+            .where('id', '=', lower)
+            .returningAll()
+            .executeTakeFirst(),
+        )
+        return row && toUser(row, codec)
+      })
     },
 
     async upsert(id, input) {
