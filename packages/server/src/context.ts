@@ -24,7 +24,7 @@ export type ServerContext = {
    * (docs/scaling.md): called on revoke and rotate, so the change takes effect on this instance
    * at once and on the others within the documented bound.
    */
-  readonly invalidate: (tokenId: string) => void
+  readonly invalidate: (tokenId: string, details?: { graceUntil?: Date }) => void
   /** The server's own `apiTokens` strategy (introspection answers with its verdict). */
   readonly tokenStrategy: APITokensStrategy
   /** The same for every token of a user (disabled, or a role that lost scopes). */

@@ -31,6 +31,8 @@ import { openRevocationBus } from './revocation/open-revocation-bus.js'
 import type { RevocationBus } from './revocation/revocation-bus.js'
 import { allRoutes } from './routes/index.js'
 import { addFormParser, introspectTokenRoute } from './routes/introspect-token.js'
+import { streamRevocationsRoute } from './routes/stream-revocations.js'
+import { createRevocationFeed } from './revocation/create-revocation-feed.js'
 import { createServiceGate } from './introspection/create-service-gate.js'
 import { createAuditRecorder } from './audit/create-audit-recorder.js'
 import { createLoggerOptions } from './logging/create-logger-options.js'
@@ -268,20 +270,31 @@ export async function createServer(
     logger: app.log,
     onDecision,
   })
+  // The revocation stream of remote verifiers (GET /v1/auth/revocations): a backlog in the
+  // database, read again whenever another instance says it revoked something.
+  const feed = createRevocationFeed({
+    store,
+    backlog: config.introspection.backlog,
+    logger: app.log,
+  })
+  bus?.subscribe({ revoked: () => feed.poke(), connected: () => feed.poke() })
   const ctx: ServerContext = {
     config,
     store: guardStore(store),
     policy,
     rateLimiter: countRateLimits(rateLimiter, (limit) => metrics.rateLimited(limit)),
-    invalidate: (tokenId) => {
+    invalidate: (tokenId, details) => {
       strategy.invalidate(tokenId)
-      revocations?.broadcast({ kind: 'token', tokenId })
+      // The backlog row first, then the bus: the other instances read it when they hear.
+      const revocation = { kind: 'token', tokenId } as const
+      feed.record(revocation, details, () => revocations?.broadcast(revocation))
     },
     tokenStrategy: strategy,
     invalidateUser: (userId) => {
       strategy.invalidateAll()
       sessions.registry.forgetUser(userId)
-      revocations?.broadcast({ kind: 'user', userId })
+      const revocation = { kind: 'user', userId } as const
+      feed.record(revocation, undefined, () => revocations?.broadcast(revocation))
     },
     redis,
     sessions,
@@ -313,6 +326,8 @@ export async function createServer(
   // Before the gate: a request read once close() has begun is refused without authenticating it.
   let closing = false
   app.addHook('preClose', (done) => {
+    // Open event streams would hold close() forever.
+    feed.close()
     closing = true
     done()
   })
@@ -350,7 +365,14 @@ export async function createServer(
     logger: app.log,
     onDecision,
   })
-  const remoteRoutes = [introspectTokenRoute(ctx, serviceGate)]
+  const remoteRoutes = [
+    introspectTokenRoute(ctx, serviceGate),
+    streamRevocationsRoute({
+      feed,
+      gate: serviceGate,
+      heartbeatSeconds: config.introspection.heartbeatSeconds,
+    }),
+  ]
   app.setNotFoundHandler((request) => {
     const path = request.url.split('?')[0] ?? '/'
     const allowed = methodsFor([...routes, ...remoteRoutes], path)

@@ -101,6 +101,7 @@ export {
   openRevocationBus,
   postgresRevocationChannel,
   publishRevocations,
+  recordRevocationEvents,
   type ConnectRevocationsOptions,
   type OpenRevocationBusOptions,
   type PostgresRevocationBusOptions,

@@ -245,6 +245,21 @@ describe('keygate token create | list | revoke | rotate [sqlite]', () => {
     )
   })
 
+  it('writes rotations and revocations to the revocation stream’s backlog', async () => {
+    const store = await openStore({ url: `sqlite:${join(cwd, 'data', 'keygate.db')}` })
+    try {
+      const events = await store.revocationEvents.listAfter(0, 100)
+      const types = new Set(events.map((e) => e.type))
+      expect(types).toContain('token.rotated')
+      expect(types).toContain('token.revoked')
+      const rotation = events.find((e) => e.type === 'token.rotated')!
+      expect(rotation.subjectId).toMatch(/^tok_/)
+      expect(rotation.graceUntil).toBeInstanceOf(Date)
+    } finally {
+      await store.close()
+    }
+  })
+
   it('records every change in the audit log as the system, via the CLI', async () => {
     const store = await openStore({ url: `sqlite:${join(cwd, 'data', 'keygate.db')}` })
     try {

@@ -1,5 +1,6 @@
 import {
   createScopePolicy,
+  recordRevocationEvents,
   ServiceError,
   type OperationDeps,
   type Revocation,
@@ -30,6 +31,7 @@ export type CLIOperations = {
  */
 export function cliOperations(store: Store, config: ServerConfig, io: IO): CLIOperations {
   const revocations: Revocation[] = []
+  const events: { revocation: Revocation; graceUntil?: Date | undefined }[] = []
   return {
     deps: {
       store,
@@ -37,11 +39,25 @@ export function cliOperations(store: Store, config: ServerConfig, io: IO): CLIOp
       tokens: config.tokens,
       now: () => new Date(),
       audit: cliAudit(store, io),
-      invalidateToken: (tokenId) => revocations.push({ kind: 'token', tokenId }),
-      invalidateUser: (userId) => revocations.push({ kind: 'user', userId }),
+      invalidateToken: (tokenId, details) => {
+        revocations.push({ kind: 'token', tokenId })
+        events.push({ revocation: { kind: 'token', tokenId }, graceUntil: details?.graceUntil })
+      },
+      invalidateUser: (userId) => {
+        revocations.push({ kind: 'user', userId })
+        events.push({ revocation: { kind: 'user', userId } })
+      },
       endSessions: (userId) => store.sessions.revokeAllForUser(userId, new Date()),
     },
     publish: async ({ quiet }) => {
+      // The backlog first (remote verifiers' stream reads it), then the bus.
+      if (events.length > 0) {
+        await recordRevocationEvents({
+          store,
+          backlog: config.introspection.backlog,
+          revocations: events.splice(0),
+        })
+      }
       if (revocations.length > 0) await broadcast(config, revocations, io, quiet)
     },
   }

@@ -35,6 +35,7 @@ export function guardStore(store: Store): Store {
     users: guard(store.users),
     tokens: guard(store.tokens),
     audit: guard(store.audit),
+    revocationEvents: guard(store.revocationEvents),
     setup: guard(store.setup),
     signingKeys: guard(store.signingKeys),
     sessions: guard(store.sessions),

@@ -24,8 +24,11 @@ export type OperationDeps = {
   readonly tokens: ServerConfig['tokens']
   readonly now: () => Date
   readonly audit: OperationAudit
-  /** Drops a token from every verification cache (this instance's, and the others' over the bus). */
-  readonly invalidateToken: (tokenId: string) => void
+  /**
+   * Drops a token from every verification cache (this instance's, and the others' over the bus)
+   * and tells remote verifiers; `graceUntil` is set for a rotation (when the old secret stops).
+   */
+  readonly invalidateToken: (tokenId: string, details?: { graceUntil?: Date }) => void
   /** The same for every token of a user. */
   readonly invalidateUser: (userId: string) => void
   /** Ends every session of a user; resolves to how many were live. */

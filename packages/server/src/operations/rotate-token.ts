@@ -108,7 +108,7 @@ export async function rotateToken(
       facts: { graceUntil: pending },
     })
   }
-  deps.invalidateToken(token.id)
+  deps.invalidateToken(token.id, { graceUntil })
   deps.log?.info({ tokenId: token.id, userId: token.userId, by: input.by }, 'token rotated')
   await deps.audit({
     action: 'token.rotated',

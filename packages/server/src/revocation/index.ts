@@ -16,3 +16,11 @@ export {
 export type { Revocation, RevocationBus, RevocationListener } from './revocation-bus.js'
 export { openRevocationBus, type OpenRevocationBusOptions } from './open-revocation-bus.js'
 export { publishRevocations, type PublishRevocationsOptions } from './publish-revocations.js'
+export {
+  createRevocationFeed,
+  formatRevocationEvent,
+  recordRevocationEvents,
+  type FeedSubscriber,
+  type RevocationFeed,
+  type RevocationFeedOptions,
+} from './create-revocation-feed.js'

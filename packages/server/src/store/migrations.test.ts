@@ -103,6 +103,7 @@ describe.runIf(available)('migrations on PostgreSQL', () => {
       'audit_events',
       'kysely_migration',
       'kysely_migration_lock',
+      'revocation_events',
       'sessions',
       'setup_codes',
       'signing_keys',

@@ -4,6 +4,7 @@ import BetterSqlite3 from 'better-sqlite3'
 import { Kysely, Migrator, PostgresDialect, sql, SqliteDialect } from 'kysely'
 import pg from 'pg'
 import { createAuditStore } from './lib/create-audit-store.js'
+import { createRevocationEventStore } from './lib/create-revocation-event-store.js'
 import { createSessionStore } from './lib/create-session-store.js'
 import { createSigningKeyStore } from './lib/create-signing-key-store.js'
 import { createTokenStore } from './lib/create-token-store.js'
@@ -166,6 +167,7 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
     users: createUserStore(scoped, codec),
     tokens: createTokenStore(scoped, codec),
     audit: createAuditStore(scoped, codec),
+    revocationEvents: createRevocationEventStore(scoped, codec),
     setup: createSetupStore(scoped, codec),
     signingKeys: createSigningKeyStore(scoped, codec),
     sessions: createSessionStore(scoped, codec),

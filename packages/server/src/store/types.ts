@@ -261,6 +261,33 @@ export type AuditStore = {
   list(options?: AuditListOptions): Promise<Page<AuditEvent>>
 }
 
+/**
+ * What a revocation event says (docs/remote-verification.md#the-stream): public ids only.
+ * `token.rotated` carries when the old secret stops working.
+ */
+export type RevocationEventType =
+  'token.revoked' | 'token.rotated' | 'session.ended' | 'user.disabled' | 'user.changed'
+
+/** One row of the revocation stream's backlog, numbered in the order written. */
+export type RevocationEvent = {
+  id: number
+  at: Date
+  type: RevocationEventType
+  /** `tok_…` for a token, the session id, or the user id. */
+  subjectId: string
+  graceUntil: Date | null
+}
+
+/** The revocation stream's backlog (bounded; resumable by id). */
+export type RevocationEventStore = {
+  /** Appends one event, then deletes what is older than the newest `keep`; returns the event. */
+  append(event: Omit<RevocationEvent, 'id'>, options: { keep: number }): Promise<RevocationEvent>
+  /** Events with an id greater than `afterId`, oldest first, at most `limit`. */
+  listAfter(afterId: number, limit: number): Promise<RevocationEvent[]>
+  /** The oldest and newest id kept; both 0 when there is none. */
+  bounds(): Promise<{ oldest: number; newest: number }>
+}
+
 /** The whole store, opened from a database URL. */
 export type Store = {
   readonly dialect: 'sqlite' | 'postgres'
@@ -272,6 +299,8 @@ export type Store = {
   readonly sessions: SessionStore
   /** The audit log: append-only events, listed newest first. */
   readonly audit: AuditStore
+  /** The revocation stream's backlog (`GET /v1/auth/revocations`). */
+  readonly revocationEvents: RevocationEventStore
   /** The pending first-start setup code (docs/configuration.md#first-start). */
   readonly setup: SetupStore
   /** Applies pending migrations (idempotent, safe to run concurrently on PostgreSQL). */

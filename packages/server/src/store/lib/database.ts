@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely'
+import type { Generated, Kysely } from 'kysely'
 
 /**
  * Column values as each driver hands them over: PostgreSQL has `timestamptz`, `boolean` and
@@ -70,7 +70,17 @@ export type AuditEventsTable = {
   details: string | Record<string, unknown>
 }
 
+export type RevocationEventsTable = {
+  /** `bigserial` on PostgreSQL (read back as a string), `integer` on SQLite. */
+  id: Generated<number | string>
+  at: DbTime
+  type: string
+  subject_id: string
+  grace_until: DbTime | null
+}
+
 export type Database = {
+  revocation_events: RevocationEventsTable
   users: UsersTable
   api_tokens: APITokensTable
   audit_events: AuditEventsTable

@@ -3,6 +3,7 @@ import * as m0001 from './0001-users-and-api-tokens.js'
 import * as m0002 from './0002-sessions-and-signing-keys.js'
 import * as m0003 from './0003-setup-codes.js'
 import * as m0004 from './0004-audit-events.js'
+import * as m0005 from './0005-revocation-events.js'
 
 type MigrationModule = {
   up(db: Parameters<Migration['up']>[0], dialect: 'sqlite' | 'postgres'): Promise<void>
@@ -18,6 +19,7 @@ const MIGRATIONS: Readonly<Record<string, MigrationModule>> = {
   '0002_sessions_and_signing_keys': m0002,
   '0003_setup_codes': m0003,
   '0004_audit_events': m0004,
+  '0005_revocation_events': m0005,
 }
 
 /** The names of every migration, in order. */
