@@ -152,8 +152,13 @@ function createApp(root2, render2) {
     },
     page(title, ...content) {
       const heading = h("h1", { tabindex: "-1" }, title);
-      const main = h("main", { id: "main", tabindex: "-1" }, heading, ...content);
-      replace(root2, session === void 0 ? null : header(app2, session), main);
+      const main = h(
+        "main",
+        { id: "main", tabindex: "-1", class: session === void 0 ? "signed-out" : null },
+        heading,
+        ...content
+      );
+      replace(root2, session === void 0 ? brandOnly() : header(app2, session), main);
       document.title = `${title} · keygate console`;
       if (navigated) heading.focus();
     },
@@ -177,6 +182,13 @@ function createApp(root2, render2) {
     void render2();
   });
   return app2;
+}
+function brandOnly() {
+  return h(
+    "header",
+    { class: "bar" },
+    h("div", { class: "inner" }, h("span", { class: "brand" }, "keygate"))
+  );
 }
 function header(app2, session) {
   const route = currentRoute();
@@ -334,7 +346,11 @@ function describeProblem(error) {
     return `Too many attempts. Try again in ${formatDuration(wait)} (at ${formatClock(at)}).`;
   }
   if (error.code === "validation_failed" && error.fields.length > 0) {
-    return `${error.detail}: ${error.fields.map((f) => `${f.path.slice(1) || "request"} ${f.message}`).join("; ")}.`;
+    const fields = error.fields.map((f) => {
+      const name = (f.path.split("/")[1] ?? "").replace(/_/g, " ");
+      return `${name === "" ? "Request" : name[0].toUpperCase() + name.slice(1)}: ${f.message}.`;
+    });
+    return `${error.detail}. ${fields.join(" ")}`;
   }
   return error.detail;
 }
@@ -482,7 +498,7 @@ function tokenTable(options2) {
     "Last used",
     "Actions"
   ];
-  const cell = (label, ...content) => h("td", { "data-label": label }, ...content);
+  const cell = (label, ...content) => h("td", { "data-label": label }, h("div", null, ...content));
   return h(
     "table",
     { class: "responsive" },
@@ -513,7 +529,7 @@ function tokenTable(options2) {
             status.detail === "" ? null : h("p", { class: "hint" }, status.detail)
           ),
           cell("Scopes", scopeList(token.scopes)),
-          cell("Hint", h("code", null, token.hint)),
+          cell("Hint", h("code", { class: "nowrap" }, token.hint)),
           cell("Created", formatTimeCell(token.created_at)),
           cell("Expires", formatTimeCell(token.expires_at)),
           cell("Last used", formatTimeCell(token.last_used_at)),
@@ -922,7 +938,7 @@ function auditScreen(app2) {
     draw(page);
   }
   function draw(page) {
-    const cell = (label, ...content) => h("td", { "data-label": label }, ...content);
+    const cell = (label, ...content) => h("td", { "data-label": label }, h("div", null, ...content));
     replace(
       results,
       page.items.length === 0 ? h("p", { class: "hint" }, "No events match.") : h(
@@ -948,7 +964,7 @@ function auditScreen(app2) {
               "tr",
               null,
               cell("Time", h("time", { datetime: event.at }, formatTime(event.at))),
-              cell("Action", h("code", null, event.action)),
+              cell("Action", h("code", { class: "nowrap" }, event.action)),
               cell(
                 "Actor",
                 event.actor.kind === "user" ? who(event.actor.id) : `${event.actor.kind}${event.actor.id === null ? "" : ` ${event.actor.id}`}`
@@ -1204,7 +1220,7 @@ function usersScreen(app2) {
   }
   function row(user) {
     const self = user.id === session.user.id;
-    const cell = (label, ...content) => h("td", { "data-label": label }, ...content);
+    const cell = (label, ...content) => h("td", { "data-label": label }, h("div", null, ...content));
     const roleSelect = h(
       "select",
       { "aria-label": `Role of ${user.email}`, name: "role" },

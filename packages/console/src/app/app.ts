@@ -78,8 +78,13 @@ export function createApp(root: HTMLElement, render: () => Promise<void>): App {
     },
     page(title, ...content) {
       const heading = h('h1', { tabindex: '-1' }, title)
-      const main = h('main', { id: 'main', tabindex: '-1' }, heading, ...content)
-      replace(root, session === undefined ? null : header(app, session), main)
+      const main = h(
+        'main',
+        { id: 'main', tabindex: '-1', class: session === undefined ? 'signed-out' : null },
+        heading,
+        ...content,
+      )
+      replace(root, session === undefined ? brandOnly() : header(app, session), main)
       document.title = `${title} · keygate console`
       if (navigated) heading.focus()
     },
@@ -103,6 +108,14 @@ export function createApp(root: HTMLElement, render: () => Promise<void>): App {
     void render()
   })
   return app
+}
+
+function brandOnly(): HTMLElement {
+  return h(
+    'header',
+    { class: 'bar' },
+    h('div', { class: 'inner' }, h('span', { class: 'brand' }, 'keygate')),
+  )
 }
 
 function header(app: App, session: Session): HTMLElement {

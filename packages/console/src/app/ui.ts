@@ -74,7 +74,11 @@ export function describeProblem(error: unknown): string {
     return `Too many attempts. Try again in ${formatDuration(wait)} (at ${formatClock(at)}).`
   }
   if (error.code === 'validation_failed' && error.fields.length > 0) {
-    return `${error.detail}: ${error.fields.map((f) => `${f.path.slice(1) || 'request'} ${f.message}`).join('; ')}.`
+    const fields = error.fields.map((f) => {
+      const name = (f.path.split('/')[1] ?? '').replace(/_/g, ' ')
+      return `${name === '' ? 'Request' : name[0]!.toUpperCase() + name.slice(1)}: ${f.message}.`
+    })
+    return `${error.detail}. ${fields.join(' ')}`
   }
   return error.detail
 }
@@ -269,7 +273,8 @@ export function tokenTable(options: {
     'Last used',
     'Actions',
   ]
-  const cell = (label: string, ...content: Child[]) => h('td', { 'data-label': label }, ...content)
+  const cell = (label: string, ...content: Child[]) =>
+    h('td', { 'data-label': label }, h('div', null, ...content))
   return h(
     'table',
     { class: 'responsive' },
@@ -300,7 +305,7 @@ export function tokenTable(options: {
             status.detail === '' ? null : h('p', { class: 'hint' }, status.detail),
           ),
           cell('Scopes', scopeList(token.scopes)),
-          cell('Hint', h('code', null, token.hint)),
+          cell('Hint', h('code', { class: 'nowrap' }, token.hint)),
           cell('Created', formatTimeCell(token.created_at)),
           cell('Expires', formatTimeCell(token.expires_at)),
           cell('Last used', formatTimeCell(token.last_used_at)),

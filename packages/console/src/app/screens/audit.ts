@@ -31,7 +31,7 @@ export function auditScreen(app: App): void {
 
   function draw(page: Page<AuditEvent>): void {
     const cell = (label: string, ...content: (Node | string)[]) =>
-      h('td', { 'data-label': label }, ...content)
+      h('td', { 'data-label': label }, h('div', null, ...content))
     replace(
       results,
       page.items.length === 0
@@ -59,7 +59,7 @@ export function auditScreen(app: App): void {
                   'tr',
                   null,
                   cell('Time', h('time', { datetime: event.at }, formatTime(event.at))),
-                  cell('Action', h('code', null, event.action)),
+                  cell('Action', h('code', { class: 'nowrap' }, event.action)),
                   cell(
                     'Actor',
                     event.actor.kind === 'user'

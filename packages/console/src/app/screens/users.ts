@@ -72,7 +72,7 @@ export function usersScreen(app: App): void {
   function row(user: User): HTMLElement {
     const self = user.id === session.user.id
     const cell = (label: string, ...content: (Node | string | null)[]) =>
-      h('td', { 'data-label': label }, ...content)
+      h('td', { 'data-label': label }, h('div', null, ...content))
     const roleSelect = h(
       'select',
       { 'aria-label': `Role of ${user.email}`, name: 'role' },
