@@ -197,3 +197,25 @@ export async function screenshot(page: Page, name: string): Promise<void> {
 export function withToken(url: string, token: string, path = '/v1/users/me'): Promise<Response> {
   return fetch(`${url}${path}`, { headers: { authorization: `Bearer ${token}` } })
 }
+
+/** Creates a token over the API (email + password), as a script would; returns id and secret. */
+export async function createToken(
+  url: string,
+  email: string,
+  options: { name: string; scopes?: string[]; days?: number },
+): Promise<{ id: string; token: string }> {
+  const response = await fetch(`${url}/v1/auth/tokens`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      email,
+      password: PASSWORD,
+      name: options.name,
+      scopes: options.scopes ?? ['tokens:read'],
+      ...(options.days === undefined ? {} : { expires_in_days: options.days }),
+    }),
+  })
+  const body = (await response.json()) as { id: string; token: string }
+  if (response.status !== 201) throw new Error(`token creation failed: ${JSON.stringify(body)}`)
+  return body
+}

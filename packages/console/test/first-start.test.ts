@@ -23,8 +23,8 @@ const BIN = fileURLToPath(new URL('../../cli/src/bin/keygate.ts', import.meta.ur
 const TSX = import.meta.resolve('tsx')
 
 describeInBrowser('console: first start', (browser) => {
-  let child: ChildProcess
-  let dir: string
+  let child: ChildProcess | undefined
+  let dir: string | undefined
   let stderr = ''
   let url = ''
   let code = ''
@@ -32,7 +32,7 @@ describeInBrowser('console: first start', (browser) => {
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'keygate-first-start-'))
     // Only --port 0 (tests never bind 4400); everything else is the default of `npm start`.
-    child = spawn(
+    const started = spawn(
       process.execPath,
       ['--conditions=@keygate/source', '--import', TSX, BIN, 'serve', '--port', '0'],
       {
@@ -41,7 +41,8 @@ describeInBrowser('console: first start', (browser) => {
         stdio: ['ignore', 'ignore', 'pipe'],
       },
     )
-    child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
+    child = started
+    started.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
     const deadline = Date.now() + 30_000
     for (;;) {
       const listening = /keygate: listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(stderr)
@@ -51,7 +52,7 @@ describeInBrowser('console: first start', (browser) => {
         code = printed[1]!
         break
       }
-      if (child.exitCode !== null || Date.now() > deadline)
+      if (started.exitCode !== null || Date.now() > deadline)
         throw new Error(`keygate serve did not start:\n${stderr}`)
       await new Promise((resolve) => setTimeout(resolve, 50))
     }
@@ -59,12 +60,13 @@ describeInBrowser('console: first start', (browser) => {
   })
 
   afterAll(async () => {
-    if (child.exitCode === null) {
-      const exited = new Promise((resolve) => child.once('close', resolve))
-      child.kill('SIGTERM')
+    const running = child
+    if (running !== undefined && running.exitCode === null) {
+      const exited = new Promise((resolve) => running.once('close', resolve))
+      running.kill('SIGTERM')
       await exited
     }
-    rmSync(dir, { recursive: true, force: true })
+    if (dir !== undefined) rmSync(dir, { recursive: true, force: true })
   })
 
   it('setup code → first admin → signed in → token works → revoked in the console → refused', async () => {
