@@ -18,7 +18,8 @@ const jwkSchema = {
 } as const
 
 /**
- * `GET /.well-known/jwks.json` (anyone): the public keys that verify sessions (RFC 7517 JWK Set).
+ * `GET /.well-known/jwks.json` (anyone): the public keys that verify sessions and gateway
+ * assertions (`Keygate-Assertion`, docs/edge.md), one keyring for both (RFC 7517 JWK Set).
  * It lists the key that signs now, its successor from `publishAheadSeconds` before it signs, and
  * retired keys until their last session has expired. Cacheable for 5 minutes, well under the
  * publish-ahead time, so a verifier always knows a key before it signs.
@@ -29,7 +30,7 @@ export function getJWKSRoute(ctx: ServerContext): RouteOptions {
     url: '/.well-known/jwks.json',
     config: PUBLIC,
     schema: {
-      summary: 'Public keys that verify sessions (JWK Set)',
+      summary: 'Public keys that verify sessions and gateway assertions (JWK Set)',
       tags: ['sessions'],
       response: {
         200: {
