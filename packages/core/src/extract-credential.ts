@@ -55,12 +55,40 @@ export function parseAuthorization(value: string): Credential {
 }
 
 /**
+ * RFC 6750 §2.3 defines `access_token` in the query string, and §5.3 says not to use it: the URL
+ * ends up in logs, histories and `Referer`. keygate never reads a credential there (SPEC §2), and
+ * refuses one instead of ignoring it, so a client that sends it learns why it is not
+ * authenticated rather than getting a `401` as if it had sent nothing.
+ */
+function refuseQueryCredential(path: string): void {
+  const query = path.indexOf('?')
+  if (query === -1) return
+  const search = path.slice(query + 1)
+  // Fast path: neither the name nor an escape that could spell it.
+  if (!search.includes('access') && !search.includes('%')) return
+  let names: URLSearchParams
+  try {
+    names = new URLSearchParams(search)
+  } catch {
+    return
+  }
+  for (const name of names.keys()) {
+    if (name.toLowerCase() === 'access_token') {
+      throw new InvalidRequestError({
+        detail: 'Credentials are not accepted in the query string; send Authorization: Bearer',
+      })
+    }
+  }
+}
+
+/**
  * Finds the one credential a request carries, enforcing SPEC §2: at most one `Authorization`
  * line, at most one value per custom header, never two credentials at once, and a size cap
  * applied before any parsing, hashing or I/O.
  *
  * @returns the credential, or `undefined` when the request carries none.
- * @throws InvalidRequestError (`invalid_request`) for duplicates, mixes, oversize or malformed values.
+ * @throws InvalidRequestError (`invalid_request`) for duplicates, mixes, oversize or malformed
+ *   values, and for `access_token` in the query string (RFC 6750 §2.3 is not supported).
  * @example
  * ```ts
  * const credential = extractCredential(request, { headers: ['x-service-token'] })
@@ -71,6 +99,7 @@ export function extractCredential(
   options: ExtractCredentialOptions,
 ): Credential | undefined {
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_CREDENTIAL_BYTES
+  refuseQueryCredential(request.path)
   let found: { header: string; value: string } | undefined
   const authorization = request.header('authorization')
   if (authorization.length > 1) {

@@ -99,13 +99,13 @@ forEachBackend('external auth (on)', (backend) => {
     const session = await sessionToken(h(), 'admin@example.com')
     expect((await h().request('GET', '/v1/users/me', { token: api.token })).status).toBe(200)
     expect((await h().request('GET', '/v1/users/me', { token: session })).status).toBe(200)
-    // X-On-Behalf-Of means nothing to them: they stay their own user.
+    // X-On-Behalf-Of is not theirs to use: refused, never ignored (test/identity-headers.test.ts).
     const other = await h().user('not-me@example.com')
     const withHeader = await h().request('GET', '/v1/users/me', {
       token: api.token,
       headers: { 'x-on-behalf-of': other.id },
     })
-    expect(((await withHeader.json()) as { id: string }).id).toBe(h().admin.id)
+    await problem(withHeader, 400, 'invalid_request')
     const badToken = await h().request('GET', '/v1/users/me', {
       token: `${api.token.slice(0, -6)}AAAAAA`,
     })

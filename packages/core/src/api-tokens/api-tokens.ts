@@ -1,4 +1,5 @@
-import { AuthUnavailableError, InvalidTokenError } from '../errors.js'
+import { AuthUnavailableError, InvalidRequestError, InvalidTokenError } from '../errors.js'
+import { ON_BEHALF_OF_HEADER } from '../internal-token/internal-token.js'
 import { describeError, silentLogger, type Logger } from '../logger.js'
 import type { Principal } from '../principal.js'
 import type { Strategy, StrategyInput } from '../strategy.js'
@@ -96,6 +97,7 @@ function freezeRecord(record: VerifiedAPIToken): VerifiedAPIToken {
  * @throws TypeError at creation for a bad option.
  * @throws InvalidTokenError (`invalid_token`, 401) for a malformed, unknown, revoked or expired
  *   token or a disabled user; the detail says which, never quoting the token.
+ * @throws InvalidRequestError (`invalid_request`, 400) for a token sent with `X-On-Behalf-Of`.
  * @throws AuthUnavailableError (`auth_unavailable`, 503) when the store throws.
  * @example
  * ```ts
@@ -253,11 +255,21 @@ export function apiTokens(options: APITokensOptions): APITokensStrategy {
       cache?.clear()
       inflight.clear()
     },
-    authenticate({ credential }) {
+    authenticate({ credential, request }) {
       if (credential === undefined || credential.kind !== 'bearer') return undefined
       const token = credential.token
       // Recognition is by prefix alone: another prefix (a session, a service secret) is passed on.
       if (token.lastIndexOf('_') !== prefix.length || !token.startsWith(prefix)) return undefined
+      // An API token acts for its owner only. A delegation header beside it is refused, never
+      // ignored: a gateway that believes it delegated would otherwise act as the token's owner
+      // (a confused deputy). Only the internal token acts on behalf of someone (SPEC §3).
+      if (request.header(ON_BEHALF_OF_HEADER).length > 0) {
+        return Promise.reject(
+          new InvalidRequestError({
+            detail: 'X-On-Behalf-Of is accepted only with the internal token',
+          }),
+        )
+      }
       const now = Date.now()
       const digest = hexDigestSync(token, pepper)
       if (digest !== undefined) {

@@ -268,13 +268,17 @@ describe('internalToken: beside other strategies', () => {
     }
   })
 
-  it('an API token is answered by apiTokens; X-On-Behalf-Of beside it changes nothing', async () => {
+  it('an API token is answered by apiTokens; X-On-Behalf-Of beside it is refused, never ignored', async () => {
     const calls = users.state.calls
     const res = await call(chain, { authorization: `Bearer ${apiToken}`, 'x-on-behalf-of': ALICE })
-    expect(res.status).toBe(200)
-    expect(res.body.principal).toMatchObject({ subject: BOB, via: 'api-token' })
-    expect(res.body.principal).not.toHaveProperty('actor')
+    expect(res.status).toBe(400)
+    expect(res.body).toMatchObject({
+      code: 'invalid_request',
+      detail: 'X-On-Behalf-Of is accepted only with the internal token',
+    })
     expect(users.state.calls).toBe(calls)
+    const plain = await call(chain, { authorization: `Bearer ${apiToken}` })
+    expect(plain.body.principal).toMatchObject({ subject: BOB, via: 'api-token' })
   })
 
   it('the service token is answered by serviceToken; X-On-Behalf-Of beside it changes nothing', async () => {

@@ -2,7 +2,9 @@ import {
   AuthError,
   AuthUnavailableError,
   describeError,
+  InvalidRequestError,
   InvalidTokenError,
+  ON_BEHALF_OF_HEADER,
   sessions,
   silentLogger,
   type Logger,
@@ -108,6 +110,16 @@ export function createSessionStrategy(options: SessionStrategyOptions): Strategy
       if (inner === undefined) return undefined
       const result = inner.authenticate(input)
       if (result === undefined) return undefined
+      // A session acts for its user only: a delegation header beside it is refused, never
+      // ignored (only the internal token acts on behalf of someone, SPEC §3).
+      if (input.request.header(ON_BEHALF_OF_HEADER).length > 0) {
+        Promise.resolve(result).catch(() => {})
+        return Promise.reject(
+          new InvalidRequestError({
+            detail: 'X-On-Behalf-Of is accepted only with the internal token',
+          }),
+        )
+      }
       return Promise.resolve(result).then((principal) =>
         principal === undefined ? undefined : live(principal, input),
       )
