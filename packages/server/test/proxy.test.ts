@@ -173,7 +173,6 @@ describe('keygate proxy', () => {
         'x-keygate-anything': 'x',
         'keygate-assertion': 'forged.forged.forged',
         'x-service-token': 'spoofed-service-token-spoofed-service-token',
-        'x-on-behalf-of': '00000000-0000-4000-8000-000000000000',
         'x-forwarded-for': '198.51.100.1',
         'x-forwarded-host': 'evil.example',
         cookie: `other=1; ${h.server.tokenService.config.sessions.cookieName}=stolen`,
@@ -191,6 +190,19 @@ describe('keygate proxy', () => {
     expect(headers['x-forwarded-for']).toBe('127.0.0.1')
     expect(headers['x-forwarded-host']).toBe(new URL(proxyURL).host)
     expect(headers.cookie).toBe('other=1')
+
+    // X-On-Behalf-Of beside an API token is refused at the proxy, never dropped and forwarded
+    // as the token's owner (docs/errors.md#invalid_request); the upstream never sees it.
+    const before = seen.length
+    const delegated = await fetch(`${proxyURL}/x`, {
+      headers: {
+        authorization: `Bearer ${token}`,
+        'x-on-behalf-of': '00000000-0000-4000-8000-000000000000',
+      },
+    })
+    expect(delegated.status).toBe(400)
+    expect(await delegated.json()).toMatchObject({ code: 'invalid_request' })
+    expect(seen.length).toBe(before)
   })
 
   it('answers refusals itself, with problem+json and the challenge; the upstream never sees them', async () => {

@@ -147,4 +147,17 @@ describe('keygate user create | list | disable [sqlite]', () => {
     expect(tooMany.code).toBe(2)
     expect(tooMany.stderr).toMatch(/^keygate: unexpected argument "b"\n/)
   })
+
+  it('never disables the last active admin: exit 1, and the admin stays', async () => {
+    const refused = await run(['user', 'disable', 'ops@example.com'], options)
+    expect(refused).toMatchObject({
+      code: 1,
+      stderr:
+        'keygate: ops@example.com is the last active admin; make another user an admin first (nobody could manage users otherwise)\n',
+    })
+    const listed = json<{ email: string; disabled: boolean }[]>(
+      await run(['user', 'list', '--json'], options),
+    )
+    expect(listed.find((u) => u.email === 'ops@example.com')?.disabled).toBe(false)
+  })
 })
