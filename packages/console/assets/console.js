@@ -538,7 +538,8 @@ function tokenTable(options2) {
             live ? h(
               "div",
               { class: "actions" },
-              options2.onRotate === void 0 ? null : h(
+              // A second rotation while the previous secret still works is refused (409).
+              options2.onRotate === void 0 || status.key === "grace" ? null : h(
                 "button",
                 {
                   type: "button",

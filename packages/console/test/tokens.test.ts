@@ -44,6 +44,9 @@ describeInBrowser('console: my tokens', (browser) => {
       const row = (name: string) => page.locator('tr', { hasText: name })
       await row('ci-deploy').waitFor()
       expect(await row('ci-deploy').locator('.status').textContent()).toBe('active')
+      expect(await row('ci-deploy').getByRole('button', { name: 'Rotate ci-deploy' }).count()).toBe(
+        1,
+      )
       expect(await row('nightly-report').locator('.status').textContent()).toBe('expiring')
       expect(await row('nightly-report').textContent()).toContain('Expires in 3 days')
       expect(await row('old-laptop').locator('.status').textContent()).toBe('revoked')
@@ -74,6 +77,10 @@ describeInBrowser('console: my tokens', (browser) => {
         .poll(() => row('ci-deploy').locator('.status').textContent())
         .toBe('in rotation grace')
       expect(await page.getByText('The previous secret works until').count()).toBeGreaterThan(0)
+      // No second rotation while the first one's grace lasts (the API would answer 409).
+      expect(await row('ci-deploy').getByRole('button', { name: 'Rotate ci-deploy' }).count()).toBe(
+        0,
+      )
       await screenshot(page, 'token-rotated')
 
       // Both work during the grace period.
@@ -98,6 +105,9 @@ describeInBrowser('console: my tokens', (browser) => {
       await page.reload()
       await row('ci-deploy').waitFor()
       expect(await row('ci-deploy').locator('.status').textContent()).toBe('active')
+      expect(await row('ci-deploy').getByRole('button', { name: 'Rotate ci-deploy' }).count()).toBe(
+        1,
+      )
 
       // The secrets never reached storage, the URL or a log line.
       const stored = await page.evaluate(() =>

@@ -315,7 +315,8 @@ export function tokenTable(options: {
               ? h(
                   'div',
                   { class: 'actions' },
-                  options.onRotate === undefined
+                  // A second rotation while the previous secret still works is refused (409).
+                  options.onRotate === undefined || status.key === 'grace'
                     ? null
                     : h(
                         'button',
