@@ -81,6 +81,19 @@ export {
 } from './setup/index.js'
 export { ServiceError, type FieldError } from './lib/errors.js'
 export {
+  describeCode,
+  PROBLEM_CODES,
+  SERVICE_ERROR_TABLE,
+  type ProblemCode,
+  type ServiceErrorCode,
+} from './lib/service-error-table.js'
+export {
+  serviceProblem,
+  type ServiceProblem,
+  type ServiceProblemBody,
+  type ServiceProblemOptions,
+} from './lib/service-problem.js'
+export {
   clientKey,
   connectRedis,
   createMemoryRateLimiter,

@@ -10,6 +10,8 @@ import {
   type ProblemResponse,
   type Strategy,
 } from '@keygate/core'
+import { ServiceError } from '../lib/errors.js'
+import { serviceProblem, type ServiceProblem } from '../lib/service-problem.js'
 import type { AssertionIssuer } from './create-assertion-issuer.js'
 import { compileRules, type ForwardAuthRule } from './forward-auth-rules.js'
 
@@ -59,7 +61,8 @@ export type EdgeGate = {
   /** Whether some rule needs the original path (so a check without one is refused). */
   readonly hasRules: boolean
   decide(request: EdgeRequest): Promise<EdgeAnswer>
-  respond(error: unknown, requestId?: string): ProblemResponse
+  /** The problem+json answer of a refusal: core's for an `AuthError`, the service's for a `ServiceError`. */
+  respond(error: unknown, requestId?: string): ServiceProblem
 }
 
 /**
@@ -147,6 +150,7 @@ export function createEdgeGate(options: EdgeGateOptions): EdgeGate {
       return { ok: true, principal, headers }
     },
     respond(error, requestId) {
+      if (error instanceof ServiceError) return serviceProblem(error, { requestId })
       return authenticator.respond(error, { requestId })
     },
   }

@@ -1,8 +1,9 @@
 import { STATUS_CODES } from 'node:http'
 import type { Socket } from 'node:net'
-import { createProblem, type ErrorCode } from '@keygate/core'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { ServiceError } from './errors.js'
+import type { ServiceErrorCode } from './service-error-table.js'
+import { serviceProblem } from './service-problem.js'
 import { requestId } from './request-id.js'
 import { toProblem } from './to-problem.js'
 
@@ -31,7 +32,7 @@ export function createFrameworkErrors(options: { realm: string }) {
 /** A Node client error, as Node's HTTP parser and its request deadline raise them. */
 type ClientError = Error & { code?: string }
 
-function codeOf(error: ClientError): ErrorCode {
+function codeOf(error: ClientError): ServiceErrorCode {
   // Node's own names: ERR_HTTP_REQUEST_TIMEOUT is its requestTimeout/headersTimeout deadline,
   // HPE_* come from llhttp (the header block over maxHeaderSize, or bytes that are not HTTP).
   if (error.code === 'ERR_HTTP_REQUEST_TIMEOUT') return 'request_timeout'
@@ -39,7 +40,7 @@ function codeOf(error: ClientError): ErrorCode {
   return 'malformed_request'
 }
 
-const DETAILS: Partial<Record<ErrorCode, string>> = {
+const DETAILS: Partial<Record<ServiceErrorCode, string>> = {
   request_timeout: 'The request did not arrive in time',
   headers_too_large: 'The request header fields are too large',
   malformed_request: 'The request is not valid HTTP/1.1',
@@ -66,7 +67,7 @@ export function createClientErrorHandler(options: { realm: string }) {
     // Like Node's default: never write an answer into the middle of one already under way.
     const inFlight = (socket as Socket & { _httpMessage?: { headersSent?: boolean } })._httpMessage
     if (socket.writable && inFlight?.headersSent !== true) {
-      const problem = createProblem(new ServiceError(code, { detail: DETAILS[code] }), {
+      const problem = serviceProblem(new ServiceError(code, { detail: DETAILS[code] }), {
         realm: options.realm,
         requestId: id,
       })

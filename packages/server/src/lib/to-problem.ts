@@ -1,7 +1,8 @@
-import { AuthError, createProblem, describeError, type ProblemResponse } from '@keygate/core'
+import { AuthError, createProblem, describeError } from '@keygate/core'
 import type { FastifyBaseLogger } from 'fastify'
 import { InvalidCursorError } from '../store/types.js'
 import { ServiceError } from './errors.js'
+import { serviceProblem, type ServiceProblem } from './service-problem.js'
 
 type FastifyLikeError = Error & { code?: unknown; statusCode?: unknown; validation?: unknown }
 
@@ -46,27 +47,26 @@ function fromFastify(error: FastifyLikeError): ServiceError | undefined {
 }
 
 /**
- * Turns anything a route, hook or Fastify threw into the service's problem+json answer, via
- * core's `createProblem`: keygate codes keep their status and challenge; `errors` and extra
- * headers ride along; anything unexpected is `500 internal_error` with its class and code logged,
- * never its message (it might quote a credential) and never a stack in the answer.
+ * Turns anything a route, hook or Fastify threw into the service's problem+json answer: an
+ * `AuthError` through core's `createProblem` (status and challenge from core's table), a
+ * `ServiceError` through `serviceProblem` (its `errors` and extra headers ride along); anything
+ * unexpected is `500 internal_error` with its class and code logged, never its message (it
+ * might quote a credential) and never a stack in the answer.
  */
 export function toProblem(
   error: unknown,
   options: { realm: string; requestId: string; log: FastifyBaseLogger },
-): ProblemResponse {
-  let known: AuthError | undefined = error instanceof AuthError ? error : undefined
+): ServiceProblem {
+  let known: AuthError | ServiceError | undefined =
+    error instanceof AuthError || error instanceof ServiceError ? error : undefined
   if (known === undefined && error instanceof Error) known = fromFastify(error)
   if (known === undefined) {
     options.log.error(describeError(error), 'unexpected error')
   } else if (known.code === 'auth_unavailable' && known.cause !== undefined) {
     options.log.error({ cause: describeError(known.cause) }, 'database unavailable')
   }
-  const problem = createProblem(known ?? error, {
-    realm: options.realm,
-    requestId: options.requestId,
-    errors: known instanceof ServiceError ? known.errors : undefined,
-  })
-  if (known instanceof ServiceError) Object.assign(problem.headers, known.headers)
-  return problem
+  if (known instanceof ServiceError) {
+    return serviceProblem(known, { realm: options.realm, requestId: options.requestId })
+  }
+  return createProblem(known ?? error, { realm: options.realm, requestId: options.requestId })
 }

@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module'
-import { ERROR_TABLE, PROBLEM_TYPE_BASE, type ErrorCode } from '@keygate/core'
+import { PROBLEM_TYPE_BASE } from '@keygate/core'
+import { describeCode, PROBLEM_CODES, type ProblemCode } from '../lib/service-error-table.js'
 import type { FastifySchema } from 'fastify'
 import type { CollectedRoute } from './collect-routes.js'
 import { isGated, routeErrors } from './route-errors.js'
@@ -99,7 +100,7 @@ const PROBLEM_SCHEMA = {
     title: { type: 'string' },
     status: { type: 'integer', description: 'The HTTP status, repeated.' },
     detail: { type: 'string', description: 'Never quotes a credential or a secret.' },
-    code: { type: 'string', enum: Object.keys(ERROR_TABLE), description: 'Stable error code.' },
+    code: { type: 'string', enum: [...PROBLEM_CODES], description: 'Stable error code.' },
     request_id: { type: 'string', description: 'Also in the `X-Request-Id` header.' },
     errors: {
       type: 'array',
@@ -199,16 +200,16 @@ function successResponses(schema: FastifySchema): Record<string, Response> {
   return out
 }
 
-function errorResponses(codes: readonly ErrorCode[]): Record<string, Response> {
-  const byStatus = new Map<number, ErrorCode[]>()
+function errorResponses(codes: readonly ProblemCode[]): Record<string, Response> {
+  const byStatus = new Map<number, ProblemCode[]>()
   for (const code of codes) {
-    const { status } = ERROR_TABLE[code]
+    const { status } = describeCode(code)
     byStatus.set(status, [...(byStatus.get(status) ?? []), code])
   }
   const out: Record<string, Response> = {}
   for (const [status, list] of byStatus) {
     const response: Response = {
-      description: list.map((code) => `\`${code}\`: ${ERROR_TABLE[code].title}`).join('; '),
+      description: list.map((code) => `\`${code}\`: ${describeCode(code).title}`).join('; '),
       content: {
         'application/problem+json': {
           schema: {
@@ -221,7 +222,7 @@ function errorResponses(codes: readonly ErrorCode[]): Record<string, Response> {
       },
     }
     const headers: NonNullable<Response['headers']> = {}
-    if (list.some((code) => ERROR_TABLE[code].challenge !== null)) {
+    if (list.some((code) => describeCode(code).challenge)) {
       headers['WWW-Authenticate'] = {
         description:
           'RFC 6750 challenge: `Bearer realm="…"`, with `error=` and `scope=` when they apply.',

@@ -1,9 +1,9 @@
-import { ERROR_TABLE, type ErrorCode } from '@keygate/core'
+import { describeCode, type ProblemCode } from '../lib/service-error-table.js'
 import type { CollectedRoute } from './collect-routes.js'
 import { API_TOKEN_GATE, type GateDescription } from './security-schemes.js'
 
 // A gate of a route's own (`schema.security` on a route public to the API-token gate).
-const OWN_GATE: readonly ErrorCode[] = [
+const OWN_GATE: readonly ProblemCode[] = [
   'invalid_request',
   'missing_credentials',
   'invalid_token',
@@ -30,8 +30,8 @@ export function isGated(route: CollectedRoute): boolean {
 export function routeErrors(
   route: CollectedRoute,
   gate: GateDescription = API_TOKEN_GATE,
-): ErrorCode[] {
-  const codes = new Set<ErrorCode>()
+): ProblemCode[] {
+  const codes = new Set<ProblemCode>()
   const schema = route.schema ?? {}
   if (isGated(route)) {
     for (const code of gate.errors) codes.add(code)
@@ -53,6 +53,6 @@ export function routeErrors(
   for (const code of schema.errors ?? []) codes.add(code)
   codes.add('internal_error')
   return [...codes].sort(
-    (a, b) => ERROR_TABLE[a].status - ERROR_TABLE[b].status || a.localeCompare(b),
+    (a, b) => describeCode(a).status - describeCode(b).status || a.localeCompare(b),
   )
 }

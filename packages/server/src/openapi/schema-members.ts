@@ -1,4 +1,4 @@
-import type { ErrorCode } from '@keygate/core'
+import type { ProblemCode } from '../lib/service-error-table.js'
 
 /**
  * Documentation members a route schema may carry beside `summary`, `description` and `tags`
@@ -15,7 +15,7 @@ declare module 'fastify' {
      */
     security?: readonly Readonly<Record<string, readonly string[]>>[]
     /** Error codes the route answers beyond those inferred from its gate and its schemas. */
-    errors?: readonly ErrorCode[]
+    errors?: readonly ProblemCode[]
     /** Leave the route out of the document. */
     hide?: boolean
   }

@@ -1,4 +1,4 @@
-import type { ErrorCode } from '@keygate/core'
+import type { ProblemCode } from '../lib/service-error-table.js'
 
 type Scheme = Readonly<Record<string, unknown>>
 
@@ -51,14 +51,14 @@ export type GateDescription = {
   /** Definitions beyond {@link SECURITY_SCHEMES} (the session cookie, named by configuration). */
   readonly securitySchemes: Readonly<Record<string, Scheme>>
   /** Errors of every protected operation. */
-  readonly errors: readonly ErrorCode[]
+  readonly errors: readonly ProblemCode[]
   /** Errors of protected operations that change something (not `GET`/`HEAD`). */
-  readonly writeErrors: readonly ErrorCode[]
+  readonly writeErrors: readonly ProblemCode[]
 }
 
 // What any gate answers: malformed or duplicate credentials, none, a wrong one, a missing scope,
 // and an outage or an unset secret (SPEC §7).
-const BASE: readonly ErrorCode[] = [
+const BASE: readonly ProblemCode[] = [
   'invalid_request',
   'missing_credentials',
   'invalid_token',
@@ -84,7 +84,7 @@ export function describeGate(options: {
   const schemes = ['apiToken', 'session']
   const securitySchemes: Record<string, Scheme> = {}
   const errors = [...BASE]
-  const writeErrors: ErrorCode[] = []
+  const writeErrors: ProblemCode[] = []
   if (options.sessionCookie !== undefined) {
     schemes.push('sessionCookie')
     securitySchemes.sessionCookie = {

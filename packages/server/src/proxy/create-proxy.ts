@@ -7,13 +7,7 @@ import {
 } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { pipeline } from 'node:stream/promises'
-import {
-  AuthError,
-  describeError,
-  headersFromRaw,
-  type Logger,
-  type ProblemResponse,
-} from '@keygate/core'
+import { AuthError, describeError, headersFromRaw, type Logger } from '@keygate/core'
 import { errors as undiciErrors, Pool } from 'undici'
 import type { ServerConfig } from '../config.js'
 import type { EdgeGate } from '../edge/create-edge-gate.js'
@@ -21,6 +15,7 @@ import { canonicalForwardedPath } from '../edge/original-request.js'
 import type { PeerTrust } from '../edge/trusted-peers.js'
 import { ServiceError } from '../lib/errors.js'
 import { downstreamHeaders, upstreamHeaders } from './lib/forward-headers.js'
+import type { ServiceProblem } from '../lib/service-problem.js'
 
 /** Options of {@link createProxy}. */
 export type ProxyOptions = {
@@ -98,7 +93,7 @@ export function createProxy(options: ProxyOptions): KeygateProxy {
     bodyTimeout: config.bodyTimeoutMs,
   })
 
-  function answer(res: ServerResponse, problem: ProblemResponse, id: string): void {
+  function answer(res: ServerResponse, problem: ServiceProblem, id: string): void {
     if (res.headersSent) {
       res.destroy()
       return

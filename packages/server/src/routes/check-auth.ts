@@ -1,8 +1,9 @@
-import { AuthError, headersFromRaw, InvalidRequestError, type ProblemResponse } from '@keygate/core'
+import { AuthError, headersFromRaw, InvalidRequestError } from '@keygate/core'
 import type { FastifyReply, FastifyRequest, RouteOptions } from 'fastify'
 import { PUBLIC } from '../auth/register-auth.js'
 import type { ServerContext } from '../context.js'
 import { originalRequest } from '../edge/original-request.js'
+import type { ServiceProblem } from '../lib/service-problem.js'
 
 /** The path forward-auth sub-requests are sent to; anything under it is Envoy's path prefix. */
 export const CHECK_PATH = '/v1/auth/check'
@@ -29,7 +30,7 @@ export function checkAuthRoutes(ctx: ServerContext): RouteOptions[] {
   const { gate, trusted } = ctx.edge
   const { cacheControl, audience: configuredAudience } = ctx.config.forwardAuth
 
-  function refuse(reply: FastifyReply, problem: ProblemResponse) {
+  function refuse(reply: FastifyReply, problem: ServiceProblem) {
     const json = JSON.stringify(problem.body)
     return reply
       .code(problem.status)
