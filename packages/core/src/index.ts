@@ -69,6 +69,7 @@ export {
   type APITokensCacheOptions,
   type APITokensOptions,
   type APITokensStrategy,
+  type APITokenCacheTarget,
   type APITokenVerifier,
   type DigestAPITokenOptions,
   type GenerateAPITokenOptions,
@@ -115,3 +116,9 @@ export {
   type AssertionVia,
   type GatewayAssertionOptions,
 } from './gateway-assertion/index.js'
+export {
+  introspection,
+  type IntrospectionOptions,
+  type IntrospectionStats,
+  type IntrospectionVerifier,
+} from './introspection/index.js'

@@ -34,5 +34,25 @@ export type VerifiedAPIToken = {
  * ```
  */
 export type APITokenVerifier = {
-  findByDigest(digest: string, now: Date): Promise<VerifiedAPIToken | undefined>
+  /**
+   * `context.token` is the presented token itself, for a verifier that must show it to someone
+   * (the remote one sends it to the token service's introspection endpoint); a local store
+   * looks up by `digest` and ignores it. Never log or keep it.
+   */
+  findByDigest(
+    digest: string,
+    now: Date,
+    context: { readonly token: string },
+  ): Promise<VerifiedAPIToken | undefined>
+  /**
+   * Optional: called once by `apiTokens` with its cache hooks, for a verifier that learns of
+   * revocations on its own (the remote one) and must drop the strategy's cached answers too.
+   */
+  watch?(target: APITokenCacheTarget): void
+}
+
+/** The cache hooks of an `apiTokens` strategy, as handed to {@link APITokenVerifier.watch}. */
+export type APITokenCacheTarget = {
+  invalidate(tokenId: string): void
+  invalidateAll(): void
 }

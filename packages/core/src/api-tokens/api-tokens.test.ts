@@ -315,10 +315,10 @@ describe('apiTokens: cache', () => {
     const { token, record } = await issue(memory.records)
     const strategy = apiTokens({
       store: {
-        async findByDigest(digest, now) {
+        async findByDigest(digest, now, context) {
           entered()
           await gate
-          return memory.verifier.findByDigest(digest, now)
+          return memory.verifier.findByDigest(digest, now, context)
         },
       },
     })

@@ -156,11 +156,15 @@ export function apiTokens(options: APITokensOptions): APITokensStrategy {
   // One store call per digest at a time: a burst of requests with one token shares it.
   const inflight = new Map<string, Promise<VerifiedAPIToken | undefined>>()
 
-  async function fetch(digest: string, now: number): Promise<VerifiedAPIToken | undefined> {
+  async function fetch(
+    digest: string,
+    now: number,
+    token: string,
+  ): Promise<VerifiedAPIToken | undefined> {
     const generation = cache?.generation ?? 0
     let found: VerifiedAPIToken | undefined
     try {
-      const record = await store.findByDigest(digest, new Date(now))
+      const record = await store.findByDigest(digest, new Date(now), { token })
       found = record == null ? undefined : freezeRecord(record)
     } catch (error) {
       throw new AuthUnavailableError({ cause: error })
@@ -182,7 +186,11 @@ export function apiTokens(options: APITokensOptions): APITokensStrategy {
     return found
   }
 
-  async function lookup(digest: string, now: number): Promise<VerifiedAPIToken | undefined> {
+  async function lookup(
+    digest: string,
+    now: number,
+    token: string,
+  ): Promise<VerifiedAPIToken | undefined> {
     if (cache !== undefined) {
       const hit = cache.get(digest, now)
       cacheEvent(hit === undefined ? 'miss' : 'hit')
@@ -190,7 +198,7 @@ export function apiTokens(options: APITokensOptions): APITokensStrategy {
     }
     let pending = inflight.get(digest)
     if (pending === undefined) {
-      pending = fetch(digest, now).finally(() => {
+      pending = fetch(digest, now, token).finally(() => {
         if (inflight.get(digest) === pending) inflight.delete(digest)
       })
       inflight.set(digest, pending)
@@ -243,7 +251,7 @@ export function apiTokens(options: APITokensOptions): APITokensStrategy {
     return result
   }
 
-  return {
+  const strategy: APITokensStrategy = {
     name: 'api-token',
     headers: [],
     prefix,
@@ -291,10 +299,17 @@ export function apiTokens(options: APITokensOptions): APITokensStrategy {
       }
       if (digest === undefined) {
         return digestAPIToken(token, { pepper })
-          .then((d) => lookup(d, now))
+          .then((d) => lookup(d, now, token))
           .then((found) => settle(found, now))
       }
-      return lookup(digest, now).then((found) => settle(found, now))
+      return lookup(digest, now, token).then((found) => settle(found, now))
     },
   }
+  // A verifier that learns of revocations itself (the remote one, from the token service's
+  // stream) drops this strategy's cached answers too.
+  store.watch?.({
+    invalidate: (tokenId) => strategy.invalidate(tokenId),
+    invalidateAll: () => strategy.invalidateAll(),
+  })
+  return strategy
 }

@@ -1,5 +1,9 @@
 export { apiTokenRegex, type APITokenRegexOptions } from './api-token-regex.js'
-export type { APITokenVerifier, VerifiedAPIToken } from './api-token-verifier.js'
+export type {
+  APITokenCacheTarget,
+  APITokenVerifier,
+  VerifiedAPIToken,
+} from './api-token-verifier.js'
 export {
   apiTokens,
   type APITokensCacheOptions,

@@ -1,0 +1,6 @@
+export {
+  introspection,
+  type IntrospectionOptions,
+  type IntrospectionStats,
+  type IntrospectionVerifier,
+} from './introspection.js'
