@@ -1,14 +1,16 @@
-import { describeError, type AuthDecision, type SecretSource } from '@keygate/core'
-import Fastify, { type FastifyInstance } from 'fastify'
+import { describeError, type AuthDecision } from '@keygate/core'
+import Fastify from 'fastify'
 import { registerAuth } from './auth/register-auth.js'
 import { createTokenStrategy, tokenStrategyChain } from './auth/create-token-strategy.js'
-import { resolveConfig, type ServerConfig, type ServerConfigInput } from './config.js'
+import { resolveConfig, type ServerConfigInput } from './config.js'
 import type { ServerContext } from './context.js'
 import { createAssertionIssuer } from './edge/create-assertion-issuer.js'
 import { createEdgeGate } from './edge/create-edge-gate.js'
 import { createPeerTrust } from './edge/trusted-peers.js'
 import { createExternalAuth, type ExternalAuth } from './external-auth/create-external-auth.js'
+import { ajvOptions } from './lib/ajv-options.js'
 import { coerceQuery } from './lib/coerce-query.js'
+import { methodsFor } from './lib/methods-for.js'
 import {
   createClientErrorHandler,
   createFrameworkErrors,
@@ -23,12 +25,10 @@ import { toProblem } from './lib/to-problem.js'
 import { formatValidationErrors } from './lib/validation-errors.js'
 import { guardStore } from './lib/guard-store.js'
 import { createMemoryRateLimiter } from './rate-limit/memory-rate-limiter.js'
-import type { RateLimiter } from './rate-limit/rate-limiter.js'
 import { connectRedis, createRedisClient } from './rate-limit/redis-client.js'
 import { createRedisRateLimiter } from './rate-limit/redis-rate-limiter.js'
 import { connectRevocations } from './revocation/connect-revocations.js'
 import { openRevocationBus } from './revocation/open-revocation-bus.js'
-import type { RevocationBus } from './revocation/revocation-bus.js'
 import { allRoutes } from './routes/index.js'
 import { addFormParser, introspectTokenRoute } from './routes/introspect-token.js'
 import { streamRevocationsRoute } from './routes/stream-revocations.js'
@@ -42,66 +42,15 @@ import {
   buildOpenAPIDocument,
   collectRoutes,
   describeGate,
-  type CollectedRoute,
   type OpenAPIDocument,
 } from './openapi/index.js'
 import { createSessionService, type SessionService } from './sessions/create-session-service.js'
 import { resolveKeyEncryptionSecret } from './sessions/key-encryption-secret.js'
 import { openStore } from './store/open-store.js'
 import { createLastUsedRecorder } from './store/last-used-recorder.js'
-import type { Store } from './store/types.js'
+import type { CreateServerOptions, KeygateServer } from './create-server-options.js'
 
-/** Options of {@link createServer} beyond the configuration: things to share or inspect. */
-export type CreateServerOptions = {
-  /**
-   * Where the internal token of external auth comes from (any `SecretSource`), instead of
-   * `externalAuth.internalToken`. Only with `externalAuth.enabled`.
-   */
-  internalTokenSource?: SecretSource
-  /** Use this store instead of opening `config.database`; the caller closes it. */
-  store?: Store
-  /** Default: in Redis when `redis.url` is set (shared), else in memory (one instance). */
-  rateLimiter?: RateLimiter
-  /**
-   * Carries revocations to the other instances. Default: from the configuration (Redis pub/sub,
-   * PostgreSQL LISTEN/NOTIFY, or none on SQLite; docs/scaling.md). Closed with the server.
-   */
-  revocationBus?: RevocationBus
-  /**
-   * Where the service token of `POST /v1/auth/introspect` and `GET /v1/auth/revocations` comes
-   * from (any `SecretSource`: AWS Secrets Manager, …), instead of `introspection.serviceToken`.
-   */
-  serviceTokenSource?: SecretSource
-  /** Where log lines go (pino JSON, one per line; pino-pretty with `logFormat: pretty`). Default stdout. */
-  logStream?: { write(line: string): void }
-}
-
-/** The token service: a Fastify instance plus what it was built with. */
-export type KeygateServer = FastifyInstance & {
-  readonly tokenService: {
-    readonly config: ServerConfig
-    readonly store: Store
-    /** Every route registered, one entry per method (what `/openapi.json` describes). */
-    readonly routes: readonly CollectedRoute[]
-    /** The bus revocations travel on between instances, if any (subscribe to observe it). */
-    readonly revocations: RevocationBus | undefined
-    /** The forward-auth gate (`/v1/auth/check`), which `keygate proxy` decides with too. */
-    readonly edge: ServerContext['edge']
-  }
-}
-
-function ajvOptions() {
-  return {
-    customOptions: {
-      // Strict: an unknown field is an error (never silently dropped), every error is reported,
-      // and a JSON body is never coerced ("30" is not 30). Query strings are coerced per route.
-      removeAdditional: false as const,
-      allErrors: true,
-      coerceTypes: false as const,
-      useDefaults: false,
-    },
-  }
-}
+export type { CreateServerOptions, KeygateServer } from './create-server-options.js'
 
 /**
  * Builds the token service (SPEC §6) on Fastify 5: opens the store (and migrates it unless
@@ -419,20 +368,4 @@ export async function createServer(
     Object.freeze({ config, store, routes: described, revocations: bus, edge: ctx.edge }),
   )
   return app as unknown as KeygateServer
-}
-
-function methodsFor(
-  routes: readonly { method: string | string[]; url: string }[],
-  path: string,
-): string[] {
-  const methods = new Set<string>()
-  for (const route of routes) {
-    const pattern = new RegExp(`^${route.url.replace(/:[^/]+/g, '[^/]+')}$`)
-    if (!pattern.test(path)) continue
-    for (const method of [route.method].flat()) {
-      methods.add(method)
-      if (method === 'GET') methods.add('HEAD')
-    }
-  }
-  return [...methods].sort()
 }
