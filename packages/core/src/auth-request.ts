@@ -25,6 +25,11 @@ export type AuthRequest = {
   clientIp?: string | undefined
   /** The adapter's id for this request, copied into decisions so log lines can be correlated. */
   requestId?: string | undefined
+  /**
+   * The `request_id` of a problem answer when `requestId` is not set, computed only for a refusal
+   * (an adapter's `requestId` option). Without either, `check` answers with a random UUID.
+   */
+  problemRequestId?: (() => string) | undefined
 }
 
 const NONE: readonly string[] = Object.freeze([])

@@ -1,5 +1,6 @@
 import type { AuthRequest } from './auth-request.js'
-import { createProblem, type ProblemResponse } from './create-problem.js'
+import type { AuthDecision, AuthResult, Authenticator } from './authenticator.js'
+import { createProblem } from './create-problem.js'
 import type { ErrorCode } from './error-table.js'
 import {
   AuthError,
@@ -13,42 +14,17 @@ import {
   extractCredential,
   type Credential,
 } from './extract-credential.js'
+import { bindCheck } from './check-request.js'
 import { canonicalPath } from './lib/canonical-path.js'
+import { isThenable } from './lib/is-thenable.js'
 import { describeError, silentLogger, type Logger } from './logger.js'
 import type { Principal } from './principal.js'
 import { UNSET, type Strategy, type StrategyResult } from './strategy.js'
 
+export type { AuthDecision, AuthResult, Authenticator, Verdict } from './authenticator.js'
+
 /** Public paths by default (SPEC §3). */
 export const DEFAULT_PUBLIC_PATHS: readonly string[] = ['/health', '/healthz', '/ready', '/readyz']
-
-/**
- * One authentication (or authorization) decision, reported to `onDecision` for logs, metrics and
- * audit. It never carries a secret: only the public token id and the principal's subject.
- */
-export type AuthDecision = {
-  /** `shadow-deny`: would have been denied, let through in shadow mode. `open`/`dev`: unset secret let through. */
-  outcome: 'allow' | 'deny' | 'shadow-deny' | 'open' | 'dev'
-  code?: ErrorCode
-  strategy?: string
-  subject?: string
-  tokenId?: string
-  clientIp?: string
-  /** The request's id, when the adapter supplies one (`AuthRequest.requestId`). */
-  requestId?: string
-  method: string
-  /** The request path without its query string. */
-  path: string
-}
-
-/** The result of {@link Authenticator.authenticate}: what the adapter does next. */
-export type AuthResult =
-  | {
-      readonly ok: true
-      readonly principal: Principal | undefined
-      /** Why the request may go on. Only `authenticated` carries a verified principal. */
-      readonly reason: 'authenticated' | 'public' | 'shadow' | 'open' | 'dev'
-    }
-  | { readonly ok: false; readonly error: AuthError }
 
 /** Options of {@link createAuthenticator}. */
 export type AuthenticatorOptions = {
@@ -78,26 +54,6 @@ export type AuthenticatorOptions = {
   env?: Readonly<Record<string, string | undefined>>
 }
 
-/**
- * The gate every adapter calls: public-path check, credential extraction, the strategy chain,
- * modes, scope checks and the HTTP answer for errors.
- */
-export type Authenticator = {
-  readonly realm: string
-  /**
-   * Authenticates a request. Never throws: a failure is `{ ok: false, error }`. Answers
-   * synchronously when it can (fresh caches); `await` works on either.
-   */
-  authenticate(request: AuthRequest): AuthResult | Promise<AuthResult>
-  /**
-   * Checks that an authenticated request holds every scope in `scopes` (`requireScopes`).
-   * In shadow mode a missing scope is reported and let through.
-   */
-  authorize(result: AuthResult, scopes: readonly string[], request: AuthRequest): AuthResult
-  /** The problem+json answer for an error: status, headers (challenge, Retry-After) and body. */
-  respond(error: unknown, options?: { requestId?: string | undefined }): ProblemResponse
-}
-
 const PUBLIC: AuthResult = Object.freeze({ ok: true, principal: undefined, reason: 'public' })
 
 const DEV_PRINCIPAL: Principal = Object.freeze({
@@ -110,14 +66,6 @@ const DEV_PRINCIPAL: Principal = Object.freeze({
 function processEnv(): Readonly<Record<string, string | undefined>> {
   return (
     (globalThis as { process?: { env: Record<string, string | undefined> } }).process?.env ?? {}
-  )
-}
-
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return (
-    (typeof value === 'object' || typeof value === 'function') &&
-    value !== null &&
-    typeof (value as { then?: unknown }).then === 'function'
   )
 }
 
@@ -146,7 +94,7 @@ function pathOnly(target: string): string {
  *   strategies: [serviceToken({ source: env('KEYGATE_SERVICE_TOKEN') })],
  *   onDecision: (d) => logger.info(d, 'auth decision'),
  * })
- * const result = await gate.authenticate(request)
+ * const verdict = await gate.check(request, ['things:read'], req)
  * ```
  */
 export function createAuthenticator(options: AuthenticatorOptions): Authenticator {
@@ -323,7 +271,7 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
     return fail(request, new InvalidTokenError(), undefined)
   }
 
-  return {
+  const parts: Pick<Authenticator, 'realm' | 'authenticate' | 'authorize' | 'respond'> = {
     realm,
     authenticate(request) {
       const path = canonicalPath(request.path)
@@ -358,4 +306,5 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
       return createProblem(error, { realm, requestId: respondOptions?.requestId })
     },
   }
+  return { ...parts, ...bindCheck(parts) }
 }

@@ -40,7 +40,13 @@ export {
   type Authenticator,
   type AuthenticatorOptions,
   type AuthResult,
+  type Verdict,
 } from './create-authenticator.js'
+export { problemIdOf, withAuthenticate } from './check-request.js'
+export { adapterAuthenticator, type AdapterOptions, type AdapterSpec } from './adapter-options.js'
+export { adapterKit, validateGateScopes, type AdapterGate, type AdapterKit } from './adapter-kit.js'
+export { KeygateError } from './keygate-error.js'
+export { isScope, validateScopes } from './scopes.js'
 export { serviceToken, type ServiceTokenOptions } from './service-token.js'
 export {
   createSecretCache,

@@ -1,2 +1,9 @@
-export { keygate, type ExpressAuth, type ExpressAuthOptions } from './keygate.js'
-export type { Principal } from '@keygate/core'
+export {
+  getPrincipal,
+  keygate,
+  requirePrincipal,
+  requireScopes,
+  type ExpressAuth,
+  type ExpressAuthOptions,
+} from './keygate.js'
+export { KeygateError, type Principal } from '@keygate/core'

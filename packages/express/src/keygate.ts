@@ -1,12 +1,14 @@
-import { randomUUID } from 'node:crypto'
 import {
-  createAuthenticator,
+  adapterAuthenticator,
+  adapterKit,
   headersFromRaw,
-  type AuthRequest,
-  type AuthResult,
+  validateGateScopes,
+  validateScopes,
+  type AdapterGate,
+  type AdapterOptions,
   type Authenticator,
-  type AuthenticatorOptions,
   type Principal,
+  type Verdict,
 } from '@keygate/core'
 import type { NextFunction, Request, RequestHandler, Response } from 'express'
 
@@ -24,25 +26,51 @@ declare global {
   }
 }
 
-/** Options of {@link keygate}: the core's options, or a ready authenticator. */
-export type ExpressAuthOptions = (AuthenticatorOptions | { authenticator: Authenticator }) & {
-  /** Request id for problem bodies. Default: a random UUID. */
-  requestId?: (req: Request) => string
-  /**
-   * The client IP reported in decisions. Default: the socket's peer address. Behind a proxy,
-   * pass `(req) => req.ip` once Express's `trust proxy` setting names that proxy.
-   */
-  clientIp?: (req: Request) => string | undefined
-}
+/**
+ * Options of {@link keygate}: the core's options or `{ authenticator }`, plus `requestId`
+ * (default: a random UUID) and `clientIp` (default: the socket's peer address; see the README
+ * before trusting a proxy's header).
+ */
+export type ExpressAuthOptions = AdapterOptions<Request>
 
 /** The middleware returned by {@link keygate}. */
 export type ExpressAuth = RequestHandler & {
   readonly authenticator: Authenticator
-  /**
-   * A route middleware that requires every scope in `scopes`: `403 insufficient_scope` when one
-   * is missing. It reuses the decision of the global gate, or authenticates if that did not run.
-   */
+  /** This gate's {@link requireScopes} (the same check, bound to this gate). */
   requireScopes(...scopes: string[]): RequestHandler
+}
+
+const kit = adapterKit<Request>((req) => req)
+const NO_SCOPES: readonly string[] = Object.freeze([])
+
+function settle(req: Request, res: Response, next: NextFunction, verdict: Verdict): void {
+  if (verdict.ok) {
+    if (verdict.principal !== undefined) req.auth = verdict.principal
+    next()
+    return
+  }
+  const { status, headers, body } = verdict.problem
+  res.writeHead(status, headers).end(JSON.stringify(body))
+}
+
+function handler(
+  bound: AdapterGate<Request> | undefined,
+  scopes: readonly string[],
+): RequestHandler {
+  return (req: Request, res: Response, next: NextFunction): void => {
+    // Not an async function, since Express 4 ignores returned promises. `next()` is called
+    // outside any catch: the route's own errors never come back through keygate. When the core
+    // answers synchronously (a fresh cache), so does this middleware.
+    let verdict: Verdict | Promise<Verdict>
+    try {
+      verdict = kit.check(bound ?? kit.gateOf(req, 'requireScopes()'), req, scopes)
+    } catch (error) {
+      next(error)
+      return
+    }
+    if (verdict instanceof Promise) verdict.then((settled) => settle(req, res, next, settled), next)
+    else settle(req, res, next, verdict)
+  }
 }
 
 /**
@@ -51,34 +79,24 @@ export type ExpressAuth = RequestHandler & {
  * `application/problem+json`; errors thrown by your routes never pass through keygate and reach
  * your error handler unchanged.
  *
- * @throws TypeError for bad options (from the core).
+ * @throws TypeError for bad options (the core's included).
  * @example
  * ```ts
- * const auth = keygate({
- *   strategies: [serviceToken({ source: env('KEYGATE_SERVICE_TOKEN'), header: 'x-service-token' })],
- * })
- * app.use(auth)
- * app.get('/v1/runs', auth.requireScopes('runs:read'), (req, res) => res.json(req.auth))
+ * app.use(keygate({ strategies: [serviceToken({ source: env('KEYGATE_SERVICE_TOKEN') })] }))
+ * app.get('/v1/runs', requireScopes('runs:read'), (req, res) => res.json(getPrincipal(req)))
  * ```
  */
 export function keygate(options: ExpressAuthOptions): ExpressAuth {
-  if (options === null || typeof options !== 'object') {
-    throw new TypeError('keygate(): options are required')
-  }
-  const authenticator =
-    'authenticator' in options ? options.authenticator : createAuthenticator(options)
-  if (typeof authenticator?.authenticate !== 'function') {
-    throw new TypeError('keygate(): authenticator must be a keygate Authenticator')
-  }
-  const requestId = options.requestId ?? (() => randomUUID())
+  const authenticator = adapterAuthenticator(options, {
+    where: 'keygate()',
+    functions: ['requestId', 'clientIp'],
+    badAuthenticator: 'authenticator must be a keygate Authenticator',
+  })
+  const requestId = options.requestId
   const clientIp = options.clientIp ?? ((req: Request) => req.socket.remoteAddress)
-  // Per gate, not per request object: a second gate with other options never reuses this one's
-  // decision (an `open` gate in front must not let a stricter one behind it pass).
-  const kDecided = Symbol('keygate.decided')
-  type Tagged = Request & { [kDecided]?: AuthResult }
-
-  function toAuthRequest(req: Request): AuthRequest {
-    return {
+  const gate: AdapterGate<Request> = {
+    authenticator,
+    toAuthRequest: (req) => ({
       method: req.method,
       // Under a mounted router `req.url` is relative (`/health` for `/v1/health`); public paths
       // and decisions must see the path the client sent.
@@ -86,70 +104,51 @@ export function keygate(options: ExpressAuthOptions): ExpressAuth {
       // rawHeaders keeps every line, so a second Authorization header is seen (SPEC §2).
       header: headersFromRaw(req.rawHeaders),
       clientIp: clientIp(req),
-    }
+      problemRequestId: requestId === undefined ? undefined : () => requestId(req),
+    }),
   }
-
-  function settle(
-    req: Request,
-    res: Response,
-    request: AuthRequest,
-    authenticated: AuthResult,
-    scopes: readonly string[],
-  ): boolean {
-    ;(req as Tagged)[kDecided] = authenticated
-    const result =
-      scopes.length > 0 ? authenticator.authorize(authenticated, scopes, request) : authenticated
-    if (result.ok) {
-      if (result.principal !== undefined) req.auth = result.principal
-      return true
-    }
-    const problem = authenticator.respond(result.error, { requestId: requestId(req) })
-    res.writeHead(problem.status, problem.headers).end(JSON.stringify(problem.body))
-    return false
-  }
-
-  /** True when the request may go on; false when the error answer has been written. */
-  function check(
-    req: Request,
-    res: Response,
-    scopes: readonly string[],
-  ): boolean | Promise<boolean> {
-    const request = toAuthRequest(req)
-    const result = (req as Tagged)[kDecided] ?? authenticator.authenticate(request)
-    if (result instanceof Promise) {
-      return result.then((settled) => settle(req, res, request, settled, scopes))
-    }
-    return settle(req, res, request, result, scopes)
-  }
-
-  function handler(scopes: readonly string[]): RequestHandler {
-    return (req: Request, res: Response, next: NextFunction): void => {
-      // Not an async function, since Express 4 ignores returned promises. `next()` is called
-      // outside any catch: the route's own errors never come back through keygate. When the
-      // core answers synchronously (a fresh cache), so does this middleware.
-      let pass: boolean | Promise<boolean>
-      try {
-        pass = check(req, res, scopes)
-      } catch (error) {
-        next(error)
-        return
-      }
-      if (pass === true) next()
-      else if (pass !== false) {
-        pass.then((ok) => {
-          if (ok) next()
-        }, next)
-      }
-    }
-  }
-
-  return Object.assign(handler([]), {
+  return Object.assign(handler(gate, NO_SCOPES), {
     authenticator,
-    requireScopes: (...scopes: string[]) => {
-      if (scopes.length === 0 || scopes.some((s) => typeof s !== 'string' || s === '')) {
-        throw new TypeError('requireScopes(): scopes must be one or more non-empty strings')
-      }
-      return handler([...scopes])
-    },
+    requireScopes: (...scopes: string[]) => handler(gate, validateGateScopes(scopes)),
   })
 }
+
+/**
+ * A route middleware that requires every listed scope, after {@link keygate}: `401` without a
+ * verified principal, `403 insufficient_scope` when one is missing. It reuses the gate's
+ * authentication of the request. Scopes are validated once, here (RFC 6749 §3.3).
+ *
+ * @throws TypeError for an empty list or an invalid scope. At request time, an `Error` passed to
+ *   `next` (a 500, never an open route) when `keygate()` did not run first.
+ * @example
+ * ```ts
+ * app.get('/v1/runs', requireScopes('runs:read'), listRuns)
+ * ```
+ */
+export function requireScopes(...scopes: string[]): RequestHandler {
+  return handler(undefined, validateScopes(scopes, 'requireScopes()', { atLeastOne: true }))
+}
+
+/**
+ * The principal keygate verified for this request, or `undefined` (public paths, pass-throughs).
+ * Unlike `req.auth`, no other middleware can set it.
+ *
+ * @example
+ * ```ts
+ * const principal = getPrincipal(req)
+ * ```
+ */
+export const getPrincipal: (req: Request) => Principal | undefined = kit.getPrincipal
+
+/**
+ * The principal keygate verified for this request; throws when there is none, so a route wired
+ * without authentication by mistake fails closed instead of running anonymously.
+ *
+ * @throws KeygateError (401 `missing_credentials`, `status` and `headers` set for Express's
+ *   error handling; send `error.problem` from yours). An `Error` when `keygate()` never ran.
+ * @example
+ * ```ts
+ * app.get('/v1/users/me', (req, res) => res.json(loadUser(requirePrincipal(req).subject)))
+ * ```
+ */
+export const requirePrincipal: (req: Request) => Principal = kit.requirePrincipal

@@ -1,7 +1,6 @@
-import { MissingCredentialsError, type Principal } from '@keygate/core'
+import { KeygateError, MissingCredentialsError, type Principal } from '@keygate/core'
 import type { FastifyRequest } from 'fastify'
-import { KeygateError } from './keygate-error.js'
-import { gateOf, principalOf } from './lib/gate.js'
+import { findGate, gateOf } from './lib/gate.js'
 
 /**
  * The principal keygate verified for this request, or `undefined` on public routes and for
@@ -14,7 +13,7 @@ import { gateOf, principalOf } from './lib/gate.js'
  * ```
  */
 export function getPrincipal(request: FastifyRequest): Principal | undefined {
-  return principalOf(request)
+  return findGate(request)?.authenticator.principal(request)
 }
 
 /**
@@ -28,9 +27,9 @@ export function getPrincipal(request: FastifyRequest): Principal | undefined {
  * ```
  */
 export function requirePrincipal(request: FastifyRequest): Principal {
-  const principal = principalOf(request)
-  if (principal !== undefined) return principal
   const gate = gateOf(request, 'requirePrincipal()')
+  const principal = gate.authenticator.principal(request)
+  if (principal !== undefined) return principal
   throw new KeygateError(
     gate.authenticator.respond(new MissingCredentialsError(), {
       requestId: gate.requestId(request),

@@ -7,5 +7,5 @@ export {
 } from './keygate.js'
 export { requireScopes, type KeygateHook } from './require-scopes.js'
 export { getPrincipal, requirePrincipal } from './get-principal.js'
-export { KeygateError } from './keygate-error.js'
+export { KeygateError } from '@keygate/core'
 export type { Principal } from '@keygate/core'

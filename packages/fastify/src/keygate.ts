@@ -1,9 +1,11 @@
 import {
-  createAuthenticator,
-  type AuthResult,
+  adapterAuthenticator,
+  KeygateError,
+  validateScopes,
   type Authenticator,
   type AuthenticatorOptions,
   type Principal,
+  type Verdict,
 } from '@keygate/core'
 import type {
   FastifyInstance,
@@ -13,9 +15,7 @@ import type {
   onRequestHookHandler,
 } from 'fastify'
 import fp from 'fastify-plugin'
-import { KeygateError } from './keygate-error.js'
-import { check, kAuthenticated, kGate, sendProblem, type Gate } from './lib/gate.js'
-import { validateScopes } from './lib/scopes.js'
+import { check, kGate, sendProblem, type Gate } from './lib/gate.js'
 
 /**
  * Per-route settings, under `config.keygate` of a route:
@@ -63,12 +63,6 @@ declare module 'fastify' {
   }
 }
 
-function optionalFunction(value: unknown, name: string): void {
-  if (value !== undefined && typeof value !== 'function') {
-    throw new TypeError(`@keygate/fastify: ${name} must be a function`)
-  }
-}
-
 const NO_SCOPES: readonly string[] = Object.freeze([])
 
 // `request.routeOptions` builds a new object on every access (Fastify 5): read it once.
@@ -99,24 +93,13 @@ function validateRouteConfig(config: unknown, url: string): void {
 }
 
 function setup(fastify: FastifyInstance, options: KeygateFastifyOptions): void {
-  if (options === null || typeof options !== 'object') {
-    throw new TypeError('@keygate/fastify: options are required')
-  }
+  const authenticator = adapterAuthenticator(options, {
+    where: '@keygate/fastify',
+    functions: ['requestId', 'clientIp'],
+    others: ['hook'],
+  })
   const hook = options.hook ?? true
   if (typeof hook !== 'boolean') throw new TypeError('@keygate/fastify: hook must be a boolean')
-  optionalFunction(options.requestId, 'requestId')
-  optionalFunction(options.clientIp, 'clientIp')
-  let authenticator: Authenticator
-  if ('authenticator' in options) {
-    if (typeof options.authenticator?.authenticate !== 'function') {
-      throw new TypeError('@keygate/fastify: authenticator must come from createAuthenticator()')
-    }
-    authenticator = options.authenticator
-  } else {
-    // The core gets only its own options.
-    const { hook: _hook, requestId: _requestId, clientIp: _clientIp, ...core } = options
-    authenticator = createAuthenticator(core)
-  }
   const gate: Gate = {
     authenticator,
     requestId: options.requestId ?? ((request) => request.id),
@@ -129,27 +112,25 @@ function setup(fastify: FastifyInstance, options: KeygateFastifyOptions): void {
     const config = routeConfig(request)
     // Public by route: the router chose this handler, so no look-alike path gets here.
     if (config === false) return done()
-    const finish = (result: AuthResult): void => {
+    const finish = (verdict: Verdict): void => {
       // A hook that answers does not call done() (Fastify's hook contract).
-      if (result.ok) done()
-      else sendProblem(gate, request, reply, result.error)
+      if (verdict.ok) done()
+      else sendProblem(reply, verdict)
     }
-    let result: AuthResult | Promise<AuthResult>
+    let verdict: Verdict | Promise<Verdict>
     try {
-      result = check(gate, request, scopesOf(config))
+      verdict = check(gate, request, scopesOf(config))
     } catch (error) {
       return done(error as Error)
     }
-    if (result instanceof Promise) result.then(finish, done)
-    else finish(result)
+    if (verdict instanceof Promise) verdict.then(finish, done)
+    else finish(verdict)
   }
 
   const verifyKeygate: VerifyKeygate = async (request, reply) => {
-    const result = await check(gate, request, scopesOf(routeConfig(request)))
-    if (result.ok) return
-    const error = new KeygateError(
-      authenticator.respond(result.error, { requestId: gate.requestId(request) }),
-    )
+    const verdict = await check(gate, request, scopesOf(routeConfig(request)))
+    if (verdict.ok) return
+    const error = new KeygateError(verdict.problem)
     // @fastify/auth turns any failure into 401 unless a 4xx/5xx status is already set.
     reply.code(error.statusCode)
     throw error
@@ -159,7 +140,7 @@ function setup(fastify: FastifyInstance, options: KeygateFastifyOptions): void {
   fastify.decorate('verifyKeygate', verifyKeygate)
   // Declared up front so every request has the same shape (Fastify's decorator etiquette).
   fastify.decorateRequest('auth', undefined)
-  fastify.decorateRequest(kAuthenticated, undefined)
+  fastify.decorateRequest(authenticator.memoKey, undefined)
 
   fastify.addHook('onRoute', (route) => {
     const config = (route.config as { keygate?: unknown } | undefined)?.keygate

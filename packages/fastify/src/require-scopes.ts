@@ -1,6 +1,6 @@
+import { validateScopes } from '@keygate/core'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { check, gateOf, sendProblem } from './lib/gate.js'
-import { validateScopes } from './lib/scopes.js'
 
 /** A Fastify hook as `requireScopes()` returns it: usable as `onRequest` or `preHandler`. */
 export type KeygateHook = (
@@ -21,12 +21,11 @@ export type KeygateHook = (
  * ```
  */
 export function requireScopes(...scopes: string[]): KeygateHook {
-  const required = validateScopes(scopes, 'requireScopes()')
-  if (required.length === 0) throw new TypeError('requireScopes(): at least one scope is required')
+  const required = validateScopes(scopes, 'requireScopes()', { atLeastOne: true })
   return async function keygateRequireScopes(request, reply) {
     const gate = gateOf(request, 'requireScopes()')
-    const result = await check(gate, request, required)
-    if (!result.ok) return sendProblem(gate, request, reply, result.error)
+    const verdict = await check(gate, request, required)
+    if (!verdict.ok) return sendProblem(reply, verdict)
     return undefined
   }
 }

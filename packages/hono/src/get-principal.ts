@@ -1,7 +1,7 @@
-import { MissingCredentialsError, type Principal } from '@keygate/core'
+import { KeygateError, type Principal } from '@keygate/core'
 import type { Context } from 'hono'
 import { HTTPException } from 'hono/http-exception'
-import { problemResponse, states } from './lib/state.js'
+import { kit, problemResponse } from './lib/state.js'
 
 /**
  * The principal keygate verified for this request, or `undefined` on public paths and for
@@ -13,8 +13,7 @@ import { problemResponse, states } from './lib/state.js'
  * ```
  */
 export function getPrincipal(c: Context): Principal | undefined {
-  const result = states.get(c)?.result
-  return result?.ok === true ? result.principal : undefined
+  return kit.getPrincipal(c)
 }
 
 /**
@@ -30,10 +29,10 @@ export function getPrincipal(c: Context): Principal | undefined {
  * ```
  */
 export function requirePrincipal(c: Context): Principal {
-  const principal = getPrincipal(c)
-  if (principal !== undefined) return principal
-  const state = states.get(c)
-  if (state === undefined)
-    throw new Error('requirePrincipal(): the keygate() middleware must run before it')
-  throw new HTTPException(401, { res: problemResponse(c, state, new MissingCredentialsError()) })
+  try {
+    return kit.requirePrincipal(c)
+  } catch (error) {
+    if (!(error instanceof KeygateError)) throw error
+    throw new HTTPException(401, { res: problemResponse(c, error.response()) })
+  }
 }

@@ -1,11 +1,11 @@
 import {
-  createAuthenticator,
+  adapterAuthenticator,
   type Authenticator,
   type AuthenticatorOptions,
   type Principal,
 } from '@keygate/core'
 import type { Context, MiddlewareHandler } from 'hono'
-import { problemResponse, states, toAuthRequest, type State } from './lib/state.js'
+import { kit, problemResponse, toAuthRequest, type RequestOptions } from './lib/state.js'
 
 /** The variables keygate sets, for apps that type them with generics instead of `ContextVariableMap`. */
 export type KeygateVariables = {
@@ -37,6 +37,8 @@ export type KeygateHonoOptions = (AuthenticatorOptions | { authenticator: Authen
   clientIp?: (c: Context) => string | undefined
 }
 
+const NO_SCOPES: readonly string[] = Object.freeze([])
+
 function defaultRequestId(c: Context): string {
   const id: unknown = (c.var as Record<string, unknown>).requestId
   return typeof id === 'string' && id !== '' ? id : crypto.randomUUID()
@@ -61,34 +63,20 @@ function defaultRequestId(c: Context): string {
  * ```
  */
 export function keygate(options: KeygateHonoOptions): MiddlewareHandler {
-  if (options === null || typeof options !== 'object') {
-    throw new TypeError('@keygate/hono: options are required')
+  const authenticator = adapterAuthenticator(options, {
+    where: '@keygate/hono',
+    functions: ['requestId', 'clientIp'],
+  })
+  const request: RequestOptions = {
+    requestId: options.requestId ?? defaultRequestId,
+    clientIp: options.clientIp,
   }
-  for (const name of ['requestId', 'clientIp'] as const) {
-    if (options[name] !== undefined && typeof options[name] !== 'function') {
-      throw new TypeError(`@keygate/hono: ${name} must be a function`)
-    }
-  }
-  let authenticator: Authenticator
-  if ('authenticator' in options) {
-    if (typeof options.authenticator?.authenticate !== 'function') {
-      throw new TypeError('@keygate/hono: authenticator must come from createAuthenticator()')
-    }
-    authenticator = options.authenticator
-  } else {
-    const { requestId: _requestId, clientIp: _clientIp, ...core } = options
-    authenticator = createAuthenticator(core)
-  }
-  const requestId = options.requestId ?? defaultRequestId
-  const clientIp = options.clientIp
+  const gate = { authenticator, toAuthRequest: (c: Context) => toAuthRequest(c, request) }
 
   return async function keygateMiddleware(c, next) {
-    const request = toAuthRequest(c, clientIp)
-    const result = await authenticator.authenticate(request)
-    const state: State = { authenticator, requestId, request, result }
-    states.set(c, state)
-    if (!result.ok) return problemResponse(c, state, result.error)
-    c.set('auth', result.principal)
+    const verdict = await kit.check(gate, c, NO_SCOPES)
+    if (!verdict.ok) return problemResponse(c, verdict.problem)
+    c.set('auth', verdict.principal)
     // No try/catch: a handler's error belongs to app.onError, never to an auth answer.
     await next()
   }

@@ -1,8 +1,6 @@
+import { validateScopes } from '@keygate/core'
 import type { MiddlewareHandler } from 'hono'
-import { problemResponse, states } from './lib/state.js'
-
-// RFC 6749 §3.3: scope-token = 1*( %x21 / %x23-5B / %x5D-7E )
-const SCOPE_TOKEN = /^[\x21\x23-\x5b\x5d-\x7e]+$/
+import { kit, problemResponse } from './lib/state.js'
 
 /**
  * Middleware that requires every listed scope, after {@link keygate}: `401` without a verified
@@ -17,20 +15,10 @@ const SCOPE_TOKEN = /^[\x21\x23-\x5b\x5d-\x7e]+$/
  * ```
  */
 export function requireScopes(...scopes: string[]): MiddlewareHandler {
-  if (scopes.length === 0) throw new TypeError('requireScopes(): at least one scope is required')
-  for (const scope of scopes) {
-    if (typeof scope !== 'string' || !SCOPE_TOKEN.test(scope)) {
-      throw new TypeError(`requireScopes(): ${JSON.stringify(scope)} is not a valid scope`)
-    }
-  }
-  const required = Object.freeze([...scopes])
+  const required = validateScopes(scopes, 'requireScopes()', { atLeastOne: true })
   return async function keygateRequireScopes(c, next) {
-    const state = states.get(c)
-    if (state === undefined) {
-      throw new Error('requireScopes(): the keygate() middleware must run before it')
-    }
-    const result = state.authenticator.authorize(state.result, required, state.request)
-    if (!result.ok) return problemResponse(c, state, result.error)
+    const verdict = await kit.check(kit.gateOf(c, 'requireScopes()'), c, required)
+    if (!verdict.ok) return problemResponse(c, verdict.problem)
     await next()
   }
 }

@@ -1,2 +1,9 @@
-export { getPrincipal, keygate, type KoaAuth, type KoaAuthOptions } from './keygate.js'
-export type { Principal } from '@keygate/core'
+export {
+  getPrincipal,
+  keygate,
+  requirePrincipal,
+  requireScopes,
+  type KoaAuth,
+  type KoaAuthOptions,
+} from './keygate.js'
+export { KeygateError, type Principal } from '@keygate/core'

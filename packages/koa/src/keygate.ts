@@ -1,12 +1,13 @@
-import { randomUUID } from 'node:crypto'
 import type { IncomingMessage } from 'node:http'
 import {
-  createAuthenticator,
+  adapterAuthenticator,
+  adapterKit,
   headersFromRaw,
-  type AuthRequest,
-  type AuthResult,
+  validateGateScopes,
+  validateScopes,
+  type AdapterGate,
+  type AdapterOptions,
   type Authenticator,
-  type AuthenticatorOptions,
   type Principal,
 } from '@keygate/core'
 import type { Context, Middleware, Next } from 'koa'
@@ -21,39 +22,41 @@ declare module 'koa' {
   }
 }
 
-/** Options of {@link keygate}: the core's options, or a ready authenticator. */
-export type KoaAuthOptions = (AuthenticatorOptions | { authenticator: Authenticator }) & {
-  /** Request id for problem bodies. Default: a random UUID. */
-  requestId?: (ctx: Context) => string
-  /**
-   * The client IP reported in decisions. Default: the socket's peer address. Behind a proxy,
-   * pass `(ctx) => ctx.ip` once `app.proxy` is set and the proxy is trusted.
-   */
-  clientIp?: (ctx: Context) => string | undefined
-}
+/**
+ * Options of {@link keygate}: the core's options or `{ authenticator }`, plus `requestId`
+ * (default: a random UUID) and `clientIp` (default: the socket's peer address; see the README
+ * before trusting a proxy's header).
+ */
+export type KoaAuthOptions = AdapterOptions<Context>
 
 /** The middleware returned by {@link keygate}. */
 export type KoaAuth = Middleware & {
   readonly authenticator: Authenticator
-  /**
-   * A route middleware that requires every scope in `scopes`: `403 insufficient_scope` when one
-   * is missing. It reuses the decision of the global gate, or authenticates if that did not run.
-   */
+  /** This gate's {@link requireScopes} (the same check, bound to this gate). */
   requireScopes(...scopes: string[]): Middleware
 }
 
-/**
- * The principal keygate attached to `ctx.state.auth`, typed even when the app declares its own
- * state type.
- *
- * @example
- * ```ts
- * const principal = getPrincipal(ctx)
- * ```
- */
-export function getPrincipal(ctx: { readonly state: unknown }): Principal | undefined {
-  const state = ctx.state as { auth?: Principal } | undefined
-  return state?.auth
+// The memo is the Node request, which mounted sub-apps share with their parent.
+const kit = adapterKit<Context>((ctx) => ctx.req)
+const NO_SCOPES: readonly string[] = Object.freeze([])
+
+function middleware(
+  bound: AdapterGate<Context> | undefined,
+  scopes: readonly string[],
+): Middleware {
+  return async (ctx: Context, next: Next): Promise<void> => {
+    const verdict = await kit.check(bound ?? kit.gateOf(ctx, 'requireScopes()'), ctx, scopes)
+    if (!verdict.ok) {
+      const { status, headers, body } = verdict.problem
+      ctx.status = status
+      ctx.set(headers)
+      ctx.body = JSON.stringify(body)
+      return
+    }
+    if (verdict.principal !== undefined) ctx.state.auth = verdict.principal
+    // Not wrapped in try: downstream errors belong to the app.
+    await next()
+  }
 }
 
 /**
@@ -62,74 +65,79 @@ export function getPrincipal(ctx: { readonly state: unknown }): Principal | unde
  * `application/problem+json`; errors thrown downstream are not caught and reach Koa's error
  * handling (`app.on('error')`, your error middleware) unchanged.
  *
- * @throws TypeError for bad options (from the core).
+ * @throws TypeError for bad options (the core's included).
  * @example
  * ```ts
- * const auth = keygate({
- *   strategies: [serviceToken({ source: env('KEYGATE_SERVICE_TOKEN'), header: 'x-service-token' })],
- * })
- * app.use(auth)
+ * app.use(keygate({ strategies: [serviceToken({ source: env('KEYGATE_SERVICE_TOKEN') })] }))
  * app.use(async (ctx) => {
- *   ctx.body = { subject: ctx.state.auth?.subject }
+ *   ctx.body = { subject: getPrincipal(ctx)?.subject }
  * })
  * ```
  */
 export function keygate(options: KoaAuthOptions): KoaAuth {
-  if (options === null || typeof options !== 'object') {
-    throw new TypeError('keygate(): options are required')
-  }
-  const authenticator =
-    'authenticator' in options ? options.authenticator : createAuthenticator(options)
-  if (typeof authenticator?.authenticate !== 'function') {
-    throw new TypeError('keygate(): authenticator must be a keygate Authenticator')
-  }
-  const requestId = options.requestId ?? (() => randomUUID())
+  const authenticator = adapterAuthenticator(options, {
+    where: 'keygate()',
+    functions: ['requestId', 'clientIp'],
+    badAuthenticator: 'authenticator must be a keygate Authenticator',
+  })
+  const requestId = options.requestId
   const clientIp = options.clientIp ?? ((ctx: Context) => ctx.req.socket.remoteAddress)
-  // Keyed on the Node request (shared by mounted sub-apps) and per gate: a second gate with other
-  // options never reuses this one's decision.
-  const kDecided = Symbol('keygate.decided')
-  type Tagged = IncomingMessage & { [kDecided]?: AuthResult }
-
-  function toAuthRequest(ctx: Context): AuthRequest {
-    return {
+  const gate: AdapterGate<Context> = {
+    authenticator,
+    toAuthRequest: (ctx) => ({
       method: ctx.method,
       // The path the client sent, even under a mounted sub-app.
       path: ctx.originalUrl,
       // rawHeaders keeps every line, so a second Authorization header is seen (SPEC §2).
       header: headersFromRaw(ctx.req.rawHeaders),
       clientIp: clientIp(ctx),
-    }
+      problemRequestId: requestId === undefined ? undefined : () => requestId(ctx),
+    }),
   }
-
-  function middleware(scopes: readonly string[]): Middleware {
-    return async (ctx: Context, next: Next): Promise<void> => {
-      const request = toAuthRequest(ctx)
-      let result = (ctx.req as Tagged)[kDecided]
-      if (result === undefined) {
-        result = await authenticator.authenticate(request)
-        ;(ctx.req as Tagged)[kDecided] = result
-      }
-      if (scopes.length > 0) result = authenticator.authorize(result, scopes, request)
-      if (!result.ok) {
-        const problem = authenticator.respond(result.error, { requestId: requestId(ctx) })
-        ctx.status = problem.status
-        ctx.set(problem.headers)
-        ctx.body = JSON.stringify(problem.body)
-        return
-      }
-      if (result.principal !== undefined) ctx.state.auth = result.principal
-      // Not wrapped in try: downstream errors belong to the app.
-      await next()
-    }
-  }
-
-  return Object.assign(middleware([]), {
+  return Object.assign(middleware(gate, NO_SCOPES), {
     authenticator,
-    requireScopes: (...scopes: string[]) => {
-      if (scopes.length === 0 || scopes.some((s) => typeof s !== 'string' || s === '')) {
-        throw new TypeError('requireScopes(): scopes must be one or more non-empty strings')
-      }
-      return middleware([...scopes])
-    },
+    requireScopes: (...scopes: string[]) => middleware(gate, validateGateScopes(scopes)),
   })
 }
+
+/**
+ * A middleware that requires every listed scope, after {@link keygate}: `401` without a verified
+ * principal, `403 insufficient_scope` when one is missing. It reuses the gate's authentication of
+ * the request. Scopes are validated once, here (RFC 6749 §3.3).
+ *
+ * @throws TypeError for an empty list or an invalid scope. At request time, an `Error` (a 500,
+ *   never an open route) when `keygate()` did not run first.
+ * @example
+ * ```ts
+ * router.get('/v1/things', requireScopes('things:read'), listThings)
+ * ```
+ */
+export function requireScopes(...scopes: string[]): Middleware {
+  return middleware(undefined, validateScopes(scopes, 'requireScopes()', { atLeastOne: true }))
+}
+
+/**
+ * The principal keygate verified for this request, or `undefined` (public paths, pass-throughs);
+ * typed whatever the app's state type, and, unlike `ctx.state.auth`, set by keygate only.
+ *
+ * @example
+ * ```ts
+ * const principal = getPrincipal(ctx)
+ * ```
+ */
+export function getPrincipal(ctx: { readonly req: IncomingMessage }): Principal | undefined {
+  return kit.getPrincipal(ctx as Context)
+}
+
+/**
+ * The principal keygate verified for this request; throws when there is none, so a route wired
+ * without authentication by mistake fails closed instead of running anonymously.
+ *
+ * @throws KeygateError (401 `missing_credentials`; `status`, `headers` and `expose` set for Koa's
+ *   error handling; send `error.problem` from yours). An `Error` when `keygate()` never ran.
+ * @example
+ * ```ts
+ * ctx.body = await loadUser(requirePrincipal(ctx).subject)
+ * ```
+ */
+export const requirePrincipal: (ctx: Context) => Principal = kit.requirePrincipal

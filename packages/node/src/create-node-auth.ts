@@ -1,30 +1,34 @@
-import { randomUUID } from 'node:crypto'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import {
-  createAuthenticator,
+  adapterAuthenticator,
+  adapterKit,
   headersFromRaw,
-  type AuthRequest,
-  type AuthResult,
+  KeygateError,
+  validateScopes,
+  type AdapterGate,
   type Authenticator,
   type AuthenticatorOptions,
   type Principal,
+  type ProblemResponse,
+  type Verdict,
 } from '@keygate/core'
 
 /** A node:http request handler; it may return a promise. */
 export type NodeHandler = (req: IncomingMessage, res: ServerResponse) => unknown
 
-/** Options of {@link createNodeAuth}: the core's options, or a ready authenticator. */
+/** Options of {@link keygate}: the core's options, or a ready authenticator. */
 export type NodeAuthOptions = (AuthenticatorOptions | { authenticator: Authenticator }) & {
   /** Request id for problem bodies; default a random UUID. */
   requestId?: (req: IncomingMessage) => string
   /**
-   * Called when a protected handler throws or rejects. Default: `500 internal_error`
-   * problem+json when nothing was sent yet. The error is never turned into a 401.
+   * Called when a protected handler throws or rejects. Default: the problem answer of a
+   * {@link KeygateError} (`requirePrincipal()`), else `500 internal_error`, when nothing was sent
+   * yet. Any other error is never turned into a 401.
    */
   onError?: (error: unknown, req: IncomingMessage, res: ServerResponse) => void
 }
 
-/** The node:http adapter returned by {@link createNodeAuth}. */
+/** The node:http adapter returned by {@link keygate}. */
 export type NodeAuth = {
   readonly authenticator: Authenticator
   /**
@@ -46,103 +50,111 @@ export type NodeAuth = {
   ): (req: IncomingMessage, res: ServerResponse) => void
 }
 
-// Symbol-keyed properties rather than WeakMaps: on the hot path a property store is cheaper, and
-// the garbage collector does not have to walk ephemeron tables for every finished request.
-const kPrincipal = Symbol('keygate.principal')
+type Gate = AdapterGate<IncomingMessage>
+const kit = adapterKit<IncomingMessage>((req) => req)
+const NO_SCOPES: readonly string[] = Object.freeze([])
 
-type Attached = IncomingMessage & {
-  auth?: Principal | undefined
-  [kPrincipal]?: Principal | undefined
-  [key: symbol]: unknown
+function write(res: ServerResponse, { status, headers, body }: ProblemResponse): void {
+  res.writeHead(status, headers).end(JSON.stringify(body))
+}
+
+/** Runs the core's one call; true when the request may go on, false once the answer is written. */
+function pass(
+  gate: Gate,
+  req: IncomingMessage,
+  res: ServerResponse,
+  scopes: readonly string[],
+): boolean | Promise<boolean> {
+  const settle = (verdict: Verdict): boolean => {
+    if (verdict.ok)
+      (req as IncomingMessage & { auth?: Principal | undefined }).auth = verdict.principal
+    else write(res, verdict.problem)
+    return verdict.ok
+  }
+  const verdict = kit.check(gate, req, scopes)
+  return verdict instanceof Promise ? verdict.then(settle) : settle(verdict)
 }
 
 /**
- * The principal attached by {@link NodeAuth.check} or {@link NodeAuth.protect}, or `undefined`
- * for public paths and unauthenticated pass-throughs (shadow mode, `whenUnset: 'open'`).
+ * The principal keygate verified for `req`, or `undefined` for public paths and unauthenticated
+ * pass-throughs (shadow mode, `whenUnset: 'open'`). Unlike `req.auth`, set by keygate only.
  *
  * @example
  * ```ts
  * const principal = getPrincipal(req)
  * ```
  */
-export function getPrincipal(req: IncomingMessage): Principal | undefined {
-  return (req as Attached)[kPrincipal]
-}
+export const getPrincipal: (req: IncomingMessage) => Principal | undefined = kit.getPrincipal
 
-function toAuthRequest(req: IncomingMessage): AuthRequest {
-  return {
-    method: req.method ?? 'GET',
-    path: req.url ?? '/',
-    // rawHeaders keeps every line, so a second Authorization header is seen (SPEC §2).
-    header: headersFromRaw(req.rawHeaders),
-    clientIp: req.socket.remoteAddress,
+/**
+ * The principal keygate verified for `req`; throws when there is none, so a handler wired without
+ * authentication by mistake fails closed. `protect()` answers the error with its problem.
+ *
+ * @throws KeygateError (401 `missing_credentials`). An `Error` outside `protect()`/`check()`.
+ * @example
+ * ```ts
+ * res.end(requirePrincipal(req).subject)
+ * ```
+ */
+export const requirePrincipal: (req: IncomingMessage) => Principal = kit.requirePrincipal
+
+/**
+ * Wraps a handler, inside `protect()`, so it runs only when the request holds every listed scope
+ * (`403 insufficient_scope` otherwise), reusing the gate's authentication of the request.
+ * Scopes are validated once, here (RFC 6749 §3.3).
+ *
+ * @throws TypeError for an empty list or an invalid scope.
+ * @example
+ * ```ts
+ * http.createServer(auth.protect(requireScopes('runs:read')(listRuns)))
+ * ```
+ */
+export function requireScopes(...scopes: string[]): (handler: NodeHandler) => NodeHandler {
+  const required = validateScopes(scopes, 'requireScopes()', { atLeastOne: true })
+  return (handler) => (req, res) => {
+    const ok = pass(kit.gateOf(req, 'requireScopes()'), req, res, required)
+    if (ok === true) return handler(req, res)
+    return ok === false ? undefined : ok.then((yes) => (yes ? handler(req, res) : undefined))
   }
 }
 
 /**
- * The reference adapter for node:http.
+ * The reference adapter for node:http (`createNodeAuth` is the same function).
  *
- * @throws TypeError for bad options (from the core).
+ * @throws TypeError for bad options (the core's included).
  * @example
  * ```ts
- * const auth = createNodeAuth({
- *   strategies: [serviceToken({ source: env('KEYGATE_SERVICE_TOKEN'), header: 'x-service-token' })],
- * })
+ * const auth = keygate({ strategies: [serviceToken({ source: env('KEYGATE_SERVICE_TOKEN') })] })
  * http.createServer(auth.protect((req, res) => res.end(getPrincipal(req)?.subject))).listen(3000)
  * ```
  */
-export function createNodeAuth(options: NodeAuthOptions): NodeAuth {
-  const authenticator =
-    'authenticator' in options ? options.authenticator : createAuthenticator(options)
-  const requestId = options.requestId ?? (() => randomUUID())
+export function keygate(options: NodeAuthOptions): NodeAuth {
+  const authenticator = adapterAuthenticator(options, {
+    where: 'keygate()',
+    functions: ['requestId', 'onError'],
+  })
+  const requestId = options.requestId
+  const gate: Gate = {
+    authenticator,
+    toAuthRequest: (req) => ({
+      method: req.method ?? 'GET',
+      path: req.url ?? '/',
+      // rawHeaders keeps every line, so a second Authorization header is seen (SPEC §2).
+      header: headersFromRaw(req.rawHeaders),
+      clientIp: req.socket.remoteAddress,
+      problemRequestId: requestId === undefined ? undefined : () => requestId(req),
+    }),
+  }
   const onError =
     options.onError ??
-    ((_error: unknown, _req: IncomingMessage, res: ServerResponse) => {
-      if (res.headersSent) {
-        res.destroy()
-        return
-      }
-      const problem = authenticator.respond(undefined)
-      res.writeHead(problem.status, problem.headers).end(JSON.stringify(problem.body))
+    ((error: unknown, _req: IncomingMessage, res: ServerResponse) => {
+      if (res.headersSent) res.destroy()
+      else
+        write(
+          res,
+          error instanceof KeygateError ? error.response() : authenticator.respond(undefined),
+        )
     })
-  // This gate's own results, so that a second gate never trusts the first one's decision.
-  const kResult = Symbol('keygate.result')
-
-  function settle(
-    req: IncomingMessage,
-    res: ServerResponse,
-    request: AuthRequest,
-    authenticated: AuthResult,
-    scopes: readonly string[] | undefined,
-  ): boolean {
-    const result =
-      scopes !== undefined && scopes.length > 0
-        ? authenticator.authorize(authenticated, scopes, request)
-        : authenticated
-    ;(req as Attached)[kResult] = authenticated
-    if (result.ok) {
-      ;(req as Attached)[kPrincipal] = result.principal
-      ;(req as Attached).auth = result.principal
-      return true
-    }
-    const problem = authenticator.respond(result.error, { requestId: requestId(req) })
-    res.writeHead(problem.status, problem.headers).end(JSON.stringify(problem.body))
-    return false
-  }
-
-  function check(
-    req: IncomingMessage,
-    res: ServerResponse,
-    checkOptions?: { scopes?: readonly string[] },
-  ): boolean | Promise<boolean> {
-    const request = toAuthRequest(req)
-    const result =
-      ((req as Attached)[kResult] as AuthResult | undefined) ?? authenticator.authenticate(request)
-    if (result instanceof Promise) {
-      return result.then((settled) => settle(req, res, request, settled, checkOptions?.scopes))
-    }
-    return settle(req, res, request, result, checkOptions?.scopes)
-  }
 
   function fail(error: unknown, req: IncomingMessage, res: ServerResponse): void {
     try {
@@ -156,9 +168,7 @@ export function createNodeAuth(options: NodeAuthOptions): NodeAuth {
   function run(handler: NodeHandler, req: IncomingMessage, res: ServerResponse): void {
     try {
       const returned = handler(req, res)
-      if (returned instanceof Promise) {
-        returned.then(undefined, (error: unknown) => fail(error, req, res))
-      }
+      if (returned instanceof Promise) returned.then(undefined, (error) => fail(error, req, res))
     } catch (error) {
       fail(error, req, res)
     }
@@ -166,20 +176,24 @@ export function createNodeAuth(options: NodeAuthOptions): NodeAuth {
 
   return {
     authenticator,
-    check,
+    check: (req, res, checkOptions) => pass(gate, req, res, checkOptions?.scopes ?? NO_SCOPES),
     protect(handler, protectOptions) {
+      const scopes = protectOptions?.scopes ?? NO_SCOPES
       return (req, res) => {
-        const allowed = check(req, res, protectOptions)
+        const allowed = pass(gate, req, res, scopes)
         // Synchronous when the core is: the handler then runs in the same tick as the request
         // event, inside node:http's corked socket, and the answer leaves in one write.
         if (allowed === true) run(handler, req, res)
         else if (allowed !== false) {
           allowed.then(
             (ok) => (ok ? run(handler, req, res) : undefined),
-            (error: unknown) => fail(error, req, res),
+            (error) => fail(error, req, res),
           )
         }
       }
     },
   }
 }
+
+/** The former name of {@link keygate}, kept for existing code. */
+export const createNodeAuth = keygate

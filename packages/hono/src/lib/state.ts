@@ -1,23 +1,21 @@
 import {
+  adapterKit,
   headersFromRaw,
   headersFromWeb,
   type AuthRequest,
-  type AuthResult,
-  type Authenticator,
+  type ProblemResponse,
 } from '@keygate/core'
 import type { Context } from 'hono'
 import type { ContentfulStatusCode } from 'hono/utils/http-status'
 
-/** What `keygate()` leaves for `requireScopes()` and the principal helpers, per request. */
-export type State = {
-  readonly authenticator: Authenticator
+/** The request-dependent options of `keygate()`. */
+export type RequestOptions = {
   readonly requestId: (c: Context) => string
-  readonly request: AuthRequest
-  readonly result: AuthResult
+  readonly clientIp: ((c: Context) => string | undefined) | undefined
 }
 
-// Keyed by the request's Context: private to keygate, unlike a `c.set()` variable anyone can write.
-export const states = new WeakMap<Context, State>()
+/** The adapter glue of the core, over the request's Context. */
+export const kit = adapterKit<Context>((c) => c)
 
 /**
  * The parts of a Node `IncomingMessage` keygate reads, typed structurally: this package imports
@@ -43,10 +41,7 @@ function pathOf(url: string): string {
   return start === -1 ? '/' : url.slice(start)
 }
 
-export function toAuthRequest(
-  c: Context,
-  clientIp: ((c: Context) => string | undefined) | undefined,
-): AuthRequest {
+export function toAuthRequest(c: Context, options: RequestOptions): AuthRequest {
   const incoming = nodeIncoming(c)
   const rawHeaders = incoming?.rawHeaders
   const rawUrl = incoming?.url
@@ -65,21 +60,17 @@ export function toAuthRequest(
       ? headersFromRaw(rawHeaders as string[])
       : headersFromWeb(c.req.raw.headers),
     clientIp:
-      clientIp !== undefined
-        ? clientIp(c)
+      options.clientIp !== undefined
+        ? options.clientIp(c)
         : typeof remoteAddress === 'string'
           ? remoteAddress
           : undefined,
+    problemRequestId: () => options.requestId(c),
   }
 }
 
-/** The problem+json answer for a refused request, keeping headers set by earlier middleware. */
-export function problemResponse(
-  c: Context,
-  state: Pick<State, 'authenticator' | 'requestId'>,
-  error: unknown,
-): Response {
-  const problem = state.authenticator.respond(error, { requestId: state.requestId(c) })
+/** The finished problem answer as a Response, keeping headers set by earlier middleware. */
+export function problemResponse(c: Context, problem: ProblemResponse): Response {
   return c.body(
     JSON.stringify(problem.body),
     problem.status as ContentfulStatusCode,

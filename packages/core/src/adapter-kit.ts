@@ -1,0 +1,80 @@
+import type { AuthRequest } from './auth-request.js'
+import type { Authenticator, Verdict } from './authenticator.js'
+import { problemIdOf } from './check-request.js'
+import { MissingCredentialsError } from './errors.js'
+import { KeygateError } from './keygate-error.js'
+import type { Principal } from './principal.js'
+import { validateScopes } from './scopes.js'
+
+/** One adapter gate: its authenticator and how it turns a framework request into the core's. */
+export type AdapterGate<R> = {
+  readonly authenticator: Authenticator
+  readonly toAuthRequest: (request: R) => AuthRequest
+}
+
+/** What {@link adapterKit} gives an adapter: the per-request call and the public helpers. */
+export type AdapterKit<R> = {
+  /** Remembers `gate` for the request (for the helpers below) and makes the core's one call. */
+  check: (gate: AdapterGate<R>, request: R, scopes: readonly string[]) => Verdict | Promise<Verdict>
+  /** The gate that last checked the request; a programming error naming `caller` when none. */
+  gateOf: (request: R, caller: string) => AdapterGate<R>
+  /** The principal keygate verified for the request, or `undefined`. */
+  getPrincipal: (request: R) => Principal | undefined
+  /** The verified principal; throws {@link KeygateError} (401 `missing_credentials`) when none. */
+  requirePrincipal: (request: R) => Principal
+}
+
+/**
+ * The glue every adapter shares, over `memoOf` (the object that lives as long as one request:
+ * the framework's request, or the Node request under Koa's context). The gate is kept under a
+ * symbol only this kit reaches, so no other middleware can pose as keygate.
+ *
+ * @example
+ * ```ts
+ * const kit = adapterKit<Request>((req) => req)
+ * export const { getPrincipal, requirePrincipal } = kit
+ * ```
+ */
+export function adapterKit<R>(memoOf: (request: R) => object): AdapterKit<R> {
+  const kGate = Symbol('keygate.gate')
+  type Tagged = { [kGate]?: AdapterGate<R> }
+  const find = (request: R): AdapterGate<R> | undefined => (memoOf(request) as Tagged)[kGate]
+  const gateOf = (request: R, caller: string): AdapterGate<R> => {
+    const gate = find(request)
+    if (gate === undefined) {
+      throw new Error(`${caller}: the keygate() middleware must run before it`)
+    }
+    return gate
+  }
+  return {
+    check(gate, request, scopes) {
+      const memo = memoOf(request)
+      ;(memo as Tagged)[kGate] = gate
+      return gate.authenticator.check(gate.toAuthRequest(request), scopes, memo)
+    },
+    gateOf,
+    getPrincipal: (request) => find(request)?.authenticator.principal(memoOf(request)),
+    requirePrincipal(request) {
+      const gate = gateOf(request, 'requirePrincipal()')
+      const principal = gate.authenticator.principal(memoOf(request))
+      if (principal !== undefined) return principal
+      const requestId = problemIdOf(gate.toAuthRequest(request))
+      throw new KeygateError(
+        gate.authenticator.respond(new MissingCredentialsError(), { requestId }),
+      )
+    },
+  }
+}
+
+/**
+ * The checks of the former `auth.requireScopes()` method of the Express and Koa adapters (its
+ * message for an empty list or an empty scope is kept), then the one scope grammar.
+ *
+ * @throws TypeError for an empty list, an empty or non-string scope, or an invalid one.
+ */
+export function validateGateScopes(scopes: readonly unknown[]): readonly string[] {
+  if (scopes.length === 0 || scopes.some((s) => typeof s !== 'string' || s === '')) {
+    throw new TypeError('requireScopes(): scopes must be one or more non-empty strings')
+  }
+  return validateScopes(scopes, 'requireScopes()')
+}
