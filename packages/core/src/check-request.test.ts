@@ -5,7 +5,7 @@ import { headersFromRaw, type AuthRequest } from './auth-request.js'
 import type { AuthResult, Verdict } from './authenticator.js'
 import { problemIdOf, withAuthenticate } from './check-request.js'
 import { createAuthenticator } from './create-authenticator.js'
-import { fixed, gate, principal } from './create-authenticator.fixtures.js'
+import { fixed, gate, principal } from '../test/authenticator-fixtures.js'
 import { KeygateError } from './keygate-error.js'
 import { isScope, validateScopes } from './scopes.js'
 

@@ -12,7 +12,7 @@ import {
   principal,
   req,
   SECRET,
-} from './create-authenticator.fixtures.js'
+} from '../test/authenticator-fixtures.js'
 
 describe('createAuthenticator', () => {
   describe('strategy chain', () => {

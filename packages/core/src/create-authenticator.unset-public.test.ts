@@ -9,7 +9,7 @@ import {
   principal,
   req,
   SECRET,
-} from './create-authenticator.fixtures.js'
+} from '../test/authenticator-fixtures.js'
 
 describe('createAuthenticator', () => {
   describe('whenUnset and dev mode', () => {

@@ -1,15 +1,15 @@
-/** Fixtures shared by the create-authenticator.*.test.ts files. */
+/** Fixtures shared by the create-authenticator.*.test.ts and check-request.test.ts files. */
 import { expect } from 'vitest'
-import { headersFromRaw, type AuthRequest } from './auth-request.js'
+import { headersFromRaw, type AuthRequest } from '../src/auth-request.js'
 import {
   createAuthenticator,
   type AuthDecision,
   type AuthenticatorOptions,
   type AuthResult,
-} from './create-authenticator.js'
-import type { Logger } from './logger.js'
-import type { Principal } from './principal.js'
-import type { Strategy, UNSET } from './strategy.js'
+} from '../src/create-authenticator.js'
+import type { Logger } from '../src/logger.js'
+import type { Principal } from '../src/principal.js'
+import type { Strategy, UNSET } from '../src/strategy.js'
 
 export const SECRET = 'kg-test-secret-0123456789abcdef'
 
