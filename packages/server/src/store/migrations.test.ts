@@ -79,6 +79,38 @@ describe.runIf(available)('migrations on PostgreSQL', () => {
     await store.close()
   })
 
+  it('migrates while other schemas are created and dropped (the introspector’s catalog race)', async () => {
+    const churn = new pg.Client({ connectionString: PG_URL })
+    await churn.connect()
+    let running = true
+    const loop = (async () => {
+      for (let i = 0; running; i++) {
+        const name = `${testSchema()}_churn${i}`
+        await churn.query(`create schema "${name}"`)
+        await churn.query(`create table "${name}".t (id int)`)
+        await churn.query(`drop schema "${name}" cascade`)
+        // Other suites tearing down: a drop now and then, not one every instant.
+        await new Promise((resolve) => setTimeout(resolve, 30))
+      }
+    })()
+    try {
+      for (let i = 0; i < 8; i++) {
+        const schema = testSchema()
+        schemas.push(schema)
+        const store = await openStore({ url: PG_URL, schema })
+        try {
+          expect(await store.migrate()).toEqual({ applied: MIGRATION_NAMES })
+        } finally {
+          await store.close()
+        }
+      }
+    } finally {
+      running = false
+      await loop
+      await churn.end()
+    }
+  })
+
   it('is safe when several instances start at once: one applies, the others wait and see none', async () => {
     const schema = testSchema()
     schemas.push(schema)

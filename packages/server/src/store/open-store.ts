@@ -122,8 +122,27 @@ function openPostgres(url: string, schema: string | undefined): Opened {
   }
 }
 
+/**
+ * Kysely's migrator looks for its own tables through the PostgreSQL introspector, which reads the
+ * catalog of every schema; another schema dropped at that very moment (another deployment, a test
+ * suite tearing down) fails it with `3F000 schema "…" does not exist` though nothing is wrong with
+ * ours. That setup step is retried a few times; any other failure is final.
+ */
+function isCatalogRace(error: unknown, results: readonly { status: string }[]): boolean {
+  if (results.some((r) => r.status === 'Error')) return false
+  return (error as { code?: unknown } | null)?.code === '3F000'
+}
+
 async function runMigrator(migrator: Migrator): Promise<string[]> {
-  const { error, results = [] } = await migrator.migrateToLatest()
+  let { error, results = [] } = await migrator.migrateToLatest()
+  for (
+    let attempt = 1;
+    attempt < 4 && error !== undefined && isCatalogRace(error, results);
+    attempt++
+  ) {
+    await new Promise((resolve) => setTimeout(resolve, 20 * attempt))
+    ;({ error, results = [] } = await migrator.migrateToLatest())
+  }
   if (error !== undefined) {
     const failed = results.find((r) => r.status === 'Error')?.migrationName
     throw new Error(`openStore(): migration ${failed ?? '(setup)'} failed`, { cause: error })
