@@ -5,6 +5,7 @@
  *   middleware   hello-world on each framework: no auth, keygate, the framework's peer
  *   server       the token service: API-token route vs /health (SQLite and PostgreSQL)
  *   revocation   how long a revocation on one instance takes to reach another (Redis, PostgreSQL)
+ *   remote       an app verifying API tokens through introspection: warm vs /health, one miss
  *   edge         nginx, nginx + auth_request /v1/auth/check, keygate proxy, vs the upstream direct
  */
 const benches: Record<string, () => Promise<{ main(argv: string[]): Promise<void> }>> = {
@@ -13,6 +14,7 @@ const benches: Record<string, () => Promise<{ main(argv: string[]): Promise<void
   server: () => import('./server.js'),
   revocation: () => import('./revocation-latency.js'),
   edge: () => import('./edge.js'),
+  remote: () => import('./remote.js'),
 }
 
 const [name, ...rest] = process.argv.slice(2)
