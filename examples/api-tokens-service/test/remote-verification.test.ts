@@ -262,6 +262,43 @@ for (const backend of ['sqlite', 'postgres+redis'] as const satisfies readonly B
       }
     })
 
+    it('a logged-out session is known to the verifier within 1 s (sessions({ isRevoked }))', async () => {
+      const app = await start({
+        port: 0,
+        env: { KEYGATE_URL: service.url, KEYGATE_SERVICE_TOKEN: SERVICE_TOKEN },
+      })
+      try {
+        await app.verifier.ready
+        const login = await fetch(`${service.url}/v1/auth/sessions`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ email: 'ada@example.com', password: PASSWORD }),
+        })
+        expect(login.status).toBe(201)
+        const { token: jwt } = (await login.json()) as { token: string }
+        const { jti } = JSON.parse(Buffer.from(jwt.split('.')[1]!, 'base64url').toString()) as {
+          jti: string
+        }
+        expect(app.verifier.isRevoked(jti)).toBe(false)
+        const since = Date.now()
+        const logout = await fetch(`${service.url}/v1/auth/sessions/current`, {
+          method: 'DELETE',
+          headers: { authorization: `Bearer ${jwt}` },
+        })
+        expect(logout.status).toBe(204)
+        while (!app.verifier.isRevoked(jti)) {
+          if (Date.now() - since > 1000)
+            throw new Error('the session end did not arrive within 1 s')
+          await sleep(5)
+        }
+        console.log(
+          `[${backend}] session ended → known to the verifier in ${Date.now() - since} ms`,
+        )
+      } finally {
+        await new Promise<void>((resolve) => app.server.close(() => resolve()))
+      }
+    })
+
     it('restarted under connected verifiers: what was revoked meanwhile arrives by Last-Event-ID', async () => {
       const t = await token('ada@example.com', ['runs:read'])
       for (const app of apps) expect(await status(app.url, '/v1/whoami', t.token)).toBe(200)
