@@ -171,6 +171,9 @@ describe('keygate proxy', () => {
         'x-keygate-subject': '00000000-0000-4000-8000-000000000000',
         'x-keygate-scopes': 'things:write',
         'x-keygate-anything': 'x',
+        x_keygate_subject: '00000000-0000-4000-8000-000000000000',
+        keygate_assertion: 'forged.forged.forged',
+        x_service_token: 'spoofed',
         'keygate-assertion': 'forged.forged.forged',
         'x-service-token': 'spoofed-service-token-spoofed-service-token',
         'x-forwarded-for': '198.51.100.1',
@@ -183,6 +186,10 @@ describe('keygate proxy', () => {
     expect(headers['x-keygate-subject']).toBe(id)
     expect(headers['x-keygate-scopes']).toBe('')
     expect(headers['x-keygate-anything']).toBeUndefined()
+    // Underscore spellings, which CGI-style upstreams read as the same variable.
+    expect(headers.x_keygate_subject).toBeUndefined()
+    expect(headers.keygate_assertion).toBeUndefined()
+    expect(headers.x_service_token).toBeUndefined()
     expect(headers['keygate-assertion']).not.toBe('forged.forged.forged')
     expect(headers['x-service-token']).toBe(SERVICE_TOKEN)
     expect(headers['x-on-behalf-of']).toBeUndefined()
@@ -227,6 +234,7 @@ describe('keygate proxy', () => {
     expect((await fetch(`${proxyURL}/public/a.css`)).status).toBe(200)
     expect(last().headers['x-keygate-subject']).toBeUndefined()
     expect(last().headers['keygate-assertion']).toBeUndefined()
+    expect(last().headers['x-service-token']).toBeUndefined()
   })
 
   it('the upstream refuses a wrong-audience, alg none, re-signed or expired assertion', async () => {

@@ -140,7 +140,8 @@ export function createProxy(options: ProxyOptions): KeygateProxy {
     }
     const headers = upstreamHeaders(raw, {
       serviceTokenHeader: config.serviceTokenHeader,
-      serviceToken,
+      // A public rule's request is anonymous: it must not reach the upstream as the trusted service.
+      serviceToken: decision.principal === undefined ? undefined : serviceToken,
       passAuthorization: config.passAuthorization,
       sessionCookie,
       identity: decision.headers,

@@ -42,12 +42,15 @@ function connectionTokens(raw: readonly string[]): Set<string> {
 }
 
 /** True for a header a client may not send through the proxy: it names an identity. */
-function isIdentityHeader(name: string, options: ForwardHeadersOptions): boolean {
+function isIdentityHeader(raw: string, options: ForwardHeadersOptions): boolean {
+  // CGI-style upstreams (WSGI, Rack, PHP-FPM) read `X_Keygate_Subject` and `X-Keygate-Subject`
+  // as the same variable, so an underscore spelling is an identity header too.
+  const name = raw.replaceAll('_', '-')
   return (
     name === IDENTITY_HEADERS.assertion ||
     name.startsWith('x-keygate-') ||
     name === 'x-on-behalf-of' ||
-    name === options.serviceTokenHeader ||
+    name === options.serviceTokenHeader.replaceAll('_', '-') ||
     (name === 'authorization' && !options.passAuthorization)
   )
 }
