@@ -17,6 +17,7 @@ export const EDGE_CONFIG: ServerConfigInput = {
       { path: '/healthz', public: true },
       { path: '/public/*', public: true },
       { path: '/admin/*', scopes: ['admin:all'] },
+      { path: '/billing', scopes: ['admin:all'] },
       { path: '/things/*', methods: ['POST', 'PUT', 'DELETE'], scopes: ['things:write'] },
       { path: '/things/*', scopes: ['things:read'] },
     ],

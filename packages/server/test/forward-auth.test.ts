@@ -184,6 +184,8 @@ describe('GET /v1/auth/check', () => {
         '/public//x',
         '/public\\..\\admin',
         '/x/%00',
+        '/public/..;/admin',
+        '/admin;x',
       ]) {
         const res = await check(
           '/v1/auth/check',
@@ -192,6 +194,15 @@ describe('GET /v1/auth/check', () => {
         expect(res.status, uri).toBe(400)
         await problem(res, 400, 'invalid_request')
       }
+      // An exact scoped rule covers the trailing-slash spelling a router may serve as the same route.
+      await problem(
+        await check(
+          '/v1/auth/check',
+          traefikHeaders('GET', '/billing/', { authorization: `Bearer ${token}` }),
+        ),
+        403,
+        'insufficient_scope',
+      )
       // Harmless percent-encoding is decoded: /%61dmin is /admin, and needs admin:all.
       await problem(
         await check(

@@ -78,8 +78,10 @@ export function checkRules(value: unknown): readonly ForwardAuthRule[] | string 
   return Object.freeze(rules)
 }
 
-function matches(pattern: string, path: string): boolean {
-  if (!pattern.endsWith('/*')) return path === pattern
+function matches(pattern: string, path: string, loose: boolean): boolean {
+  // A rule that requires something also covers the trailing-slash spelling, which routers such as
+  // Express (non-strict routing) serve as the same route; a public rule never does.
+  if (!pattern.endsWith('/*')) return path === pattern || (loose && path === `${pattern}/`)
   const base = pattern.slice(0, -2)
   return base === '' || path === base || path.startsWith(`${base}/`)
 }
@@ -107,7 +109,9 @@ export function compileRules(rules: readonly ForwardAuthRule[]): RuleMatcher {
     const upperMethod = method.toUpperCase()
     for (const { rule, pattern, methods } of compiled) {
       if (methods !== undefined && !methods.has(upperMethod)) continue
-      if (matches(pattern, rule.public === true ? path : lower)) return rule
+      if (rule.public === true ? matches(pattern, path, false) : matches(pattern, lower, true)) {
+        return rule
+      }
     }
     return undefined
   }

@@ -89,7 +89,8 @@ export function canonicalForwardedPath(target: string): string {
     }
     path = decoded
   }
-  if (/[\\#\x00-\x1f\x7f]|\/\/|\/\.\.?(?:\/|$)/.test(path)) {
+  // `;` too: servlet containers resolve `/assets/..;/admin` to `/admin` (path parameters).
+  if (/[\\#;\x00-\x1f\x7f]|\/\/|\/\.\.?(?:\/|$)/.test(path)) {
     throw new InvalidRequestError({ detail: 'The original URI is not in canonical form' })
   }
   return path
