@@ -100,16 +100,32 @@ describe('createServiceFetch(): attaching the token', () => {
 })
 
 describe('createServiceFetch(): on behalf of a user', () => {
-  const call = () => createServiceFetch({ secret: A, baseUrl: `${api.url}/` })
+  let backend: ProtectedServer
+  beforeAll(async () => {
+    backend = await startProtectedServer({ source: staticSecrets([A]), actFor: true })
+  })
+  afterAll(() => backend.close())
+  const call = () => createServiceFetch({ secret: A, baseUrl: `${backend.url}/` })
 
   it('sends X-On-Behalf-Of: <uuid>', async () => {
     const user = randomUUID()
     const res = await call()('echo', { onBehalfOf: user })
-    expect((await json(res)).seen.onBehalfOf).toBe(user)
+    expect(res.status).toBe(200)
+    const body = await json(res)
+    expect(body.seen.onBehalfOf).toBe(user)
+    expect(body.subject).toBe(user)
+  })
+
+  it('a server gated by serviceToken alone refuses the header (400), never acting as the service', async () => {
+    const res = await createServiceFetch({ secret: A, baseUrl: `${api.url}/` })('echo', {
+      onBehalfOf: randomUUID(),
+    })
+    expect(res.status).toBe(400)
+    expect(((await res.json()) as { code: string }).code).toBe('invalid_request')
   })
 
   it('refuses a value that is not a UUID, before sending anything', async () => {
-    const before = api.seen.length
+    const before = backend.seen.length
     for (const bad of [
       'alice',
       `${randomUUID()}x`,
@@ -121,7 +137,7 @@ describe('createServiceFetch(): on behalf of a user', () => {
         new TypeError('createServiceFetch(): onBehalfOf must be a UUID'),
       )
     }
-    expect(api.seen.length).toBe(before)
+    expect(backend.seen.length).toBe(before)
   })
 
   it('refuses onBehalfOf together with a caller-set X-On-Behalf-Of header', async () => {

@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import {
   createSecretCache,
+  internalToken,
   serviceToken,
   type Logger,
   type SecretCache,
@@ -72,19 +73,34 @@ async function record(req: IncomingMessage, seen: SeenRequest[]): Promise<SeenRe
  * - `/redirect?to=<url>&status=<3xx>` → a redirect
  *
  * The cache is created here with `ttlMs: 0` unless one is given, so a change of the source is
- * seen by the next request without waiting.
+ * seen by the next request without waiting. With `actFor`, the secret is an internal token too:
+ * `X-On-Behalf-Of: <any uuid>` makes the request that user's (keygate refuses the header beside
+ * a plain service token).
  */
 export async function startProtectedServer(options: {
   source: SecretSource | SecretCache
   header?: string
   logger?: Logger
+  actFor?: boolean
 }): Promise<ProtectedServer> {
   const cache =
     'get' in options.source
       ? options.source
       : createSecretCache({ source: options.source, ttlMs: 0, logger: options.logger })
   const auth = createNodeAuth({
-    strategies: [serviceToken({ source: cache, header: options.header, subject: 'gateway' })],
+    strategies: [
+      ...(options.actFor === true
+        ? [
+            internalToken({
+              source: cache,
+              header: options.header,
+              actor: 'gateway',
+              users: { findById: (id) => Promise.resolve({ id, disabled: false, scopes: [] }) },
+            }),
+          ]
+        : []),
+      serviceToken({ source: cache, header: options.header, subject: 'gateway' }),
+    ],
     logger: options.logger,
     env: {},
   })

@@ -6,6 +6,7 @@ import {
   AuthError,
   AuthNotConfiguredError,
   InsufficientScopeError,
+  InvalidRequestError,
   InvalidTokenError,
   MissingCredentialsError,
 } from './errors.js'
@@ -15,6 +16,7 @@ import {
   type Credential,
 } from './extract-credential.js'
 import { bindCheck } from './check-request.js'
+import { ON_BEHALF_OF_HEADER } from './internal-token/internal-token.js'
 import { canonicalPath } from './lib/canonical-path.js'
 import { isThenable } from './lib/is-thenable.js'
 import { describeError, silentLogger, type Logger } from './logger.js'
@@ -132,6 +134,12 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
     throw new TypeError('createAuthenticator(): maxCredentialBytes must be a positive integer')
   }
   const headers = [...new Set(strategies.flatMap((s) => s.headers ?? []))]
+  // With X-On-Behalf-Of, the strategies that honour it (internalToken) are tried first: a bearer
+  // serviceToken placed before them would otherwise claim, or refuse, the internal token.
+  const onBehalfChain = [
+    ...strategies.filter((s) => s.honoursOnBehalfOf === true),
+    ...strategies.filter((s) => s.honoursOnBehalfOf !== true),
+  ]
   const logger = options.logger ?? silentLogger
   for (const strategy of strategies) strategy.attach?.({ logger })
   const onDecision = options.onDecision
@@ -199,18 +207,21 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
   // a fresh secret cache), and switches to promises at the first strategy that does not.
   function run(request: AuthRequest): AuthResult | Promise<AuthResult> {
     const credential = extractCredential(request, { headers, maxBytes })
-    return step(request, credential, 0, 0)
+    const onBehalf = request.header(ON_BEHALF_OF_HEADER).length > 0
+    return step(request, credential, onBehalf, 0, 0)
   }
 
   function step(
     request: AuthRequest,
     credential: Credential | undefined,
+    onBehalf: boolean,
     from: number,
     unsetSoFar: number,
   ): AuthResult | Promise<AuthResult> {
+    const chain = onBehalf ? onBehalfChain : strategies
     let unset = unsetSoFar
-    for (let i = from; i < strategies.length; i++) {
-      const strategy = strategies[i]!
+    for (let i = from; i < chain.length; i++) {
+      const strategy = chain[i]!
       let result: StrategyResult | Promise<StrategyResult>
       try {
         result = strategy.authenticate({ credential, request })
@@ -224,23 +235,40 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
         return Promise.resolve(result).then(
           (settled) =>
             settled === undefined || settled === UNSET
-              ? step(request, credential, i + 1, settled === UNSET ? count + 1 : count)
-              : allow(request, strategy, settled),
+              ? step(request, credential, onBehalf, i + 1, settled === UNSET ? count + 1 : count)
+              : allow(request, strategy, settled, onBehalf),
           (error: unknown) => fail(request, error, strategy.name),
         )
       }
       if (result === UNSET) unset++
-      else if (result !== undefined) return allow(request, strategy, result)
+      else if (result !== undefined) return allow(request, strategy, result, onBehalf)
     }
     return finish(request, credential, unset)
   }
 
-  function allow(request: AuthRequest, strategy: Strategy, principal: unknown): AuthResult {
+  function allow(
+    request: AuthRequest,
+    strategy: Strategy,
+    principal: unknown,
+    onBehalf: boolean,
+  ): AuthResult {
     // Fail closed on a buggy strategy answering `null`, `true` or a string for a principal.
     if (!isPrincipal(principal)) {
       return fail(
         request,
         new TypeError('strategy answered with an invalid principal'),
+        strategy.name,
+      )
+    }
+    // Only a strategy that acts for the user named in X-On-Behalf-Of may accept the header;
+    // beside any other credential it is refused, never ignored: a gateway that believes it
+    // delegated would otherwise act as the service or the token's owner (a confused deputy).
+    if (onBehalf && strategy.honoursOnBehalfOf !== true) {
+      return fail(
+        request,
+        new InvalidRequestError({
+          detail: 'X-On-Behalf-Of is accepted only with the internal token',
+        }),
         strategy.name,
       )
     }

@@ -40,7 +40,12 @@ function isCache(value: SecretSource | SecretCache): value is SecretCache {
  * secret are hashed with SHA-256 and compared with a constant-time equality, always all of them:
  * no early exit and, since digests have one length, no length oracle.
  *
+ * A service acts as itself: the authenticator refuses its principal when the request carries
+ * `X-On-Behalf-Of` (only `internalToken` acts on behalf of a user).
+ *
  * @throws TypeError at creation for a bad option.
+ * @throws InvalidTokenError (`invalid_token`, 401) for a wrong secret; through the authenticator,
+ *   InvalidRequestError (`invalid_request`, 400) for the right one beside `X-On-Behalf-Of`.
  * @example
  * ```ts
  * const gate = createAuthenticator({

@@ -32,6 +32,13 @@ export type Strategy = {
   /** Custom credential headers this strategy reads (lower-case), for duplicate detection. */
   readonly headers?: readonly string[]
   /**
+   * The strategy acts for the user named in `X-On-Behalf-Of` (`internalToken`). When a request
+   * carries that header, the authenticator tries such strategies first, whatever their place in
+   * the chain, and refuses a principal from any other strategy with `400 invalid_request`: the
+   * header is honoured or refused, never ignored (SPEC §3).
+   */
+  readonly honoursOnBehalfOf?: boolean
+  /**
    * May answer synchronously (a fresh cache, a synchronous hash): the gate then stays synchronous
    * and the adapter runs the route in the same tick, which keeps node:http's corked write path.
    */

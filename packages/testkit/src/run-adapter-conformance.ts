@@ -2,6 +2,7 @@ import { afterAll, describe, expect } from 'vitest'
 import { conformanceContext } from './conformance/context.js'
 import { gatewayAssertionCases } from './conformance/gateway-assertion-cases.js'
 import { modeCases } from './conformance/mode-cases.js'
+import { onBehalfOfCases } from './conformance/on-behalf-of-cases.js'
 import { serviceTokenCases } from './conformance/service-token-cases.js'
 import type { AdapterConformanceOptions } from './conformance/types.js'
 
@@ -33,6 +34,7 @@ export function runAdapterConformance(options: AdapterConformanceOptions): void 
 
     serviceTokenCases(k)
     gatewayAssertionCases(k)
+    onBehalfOfCases(k)
     modeCases(k)
   })
 }

@@ -281,15 +281,53 @@ describe('internalToken: beside other strategies', () => {
     expect(plain.body.principal).toMatchObject({ subject: BOB, via: 'api-token' })
   })
 
-  it('the service token is answered by serviceToken; X-On-Behalf-Of beside it changes nothing', async () => {
+  it('the service token with X-On-Behalf-Of is refused 400 invalid_request, never run as the service', async () => {
+    const calls = users.state.calls
     const res = await call(chain, { authorization: `Bearer ${SERVICE}`, 'x-on-behalf-of': ALICE })
-    expect(res.status).toBe(200)
-    expect(res.body.principal).toEqual({
+    expect(res.status).toBe(400)
+    expect(res.challenge).toMatch(/error="invalid_request"/)
+    expect(res.body).toMatchObject({
+      code: 'invalid_request',
+      detail: 'X-On-Behalf-Of is accepted only with the internal token',
+    })
+    expect(res.text).not.toContain(SERVICE)
+    expect(users.state.calls).toBe(calls)
+    const plain = await call(chain, { authorization: `Bearer ${SERVICE}` })
+    expect(plain.body.principal).toEqual({
       kind: 'service',
       subject: 'gateway',
       scopes: [],
       via: 'service-token',
     })
+  })
+
+  it('with X-On-Behalf-Of, internalToken is tried first even when a bearer serviceToken precedes it', async () => {
+    for (const secrets of [[SERVICE], [INTERNAL]]) {
+      // A bearer serviceToken refuses every bearer it does not hold, and one holding the same
+      // secret would claim it: neither may take the request away from internalToken.
+      const app = await serve({
+        strategies: [
+          serviceToken({ source: staticSecrets(secrets), subject: 'gateway' }),
+          internalToken(options()),
+        ],
+      })
+      try {
+        const res = await call(app, asAlice)
+        expect(res.status).toBe(200)
+        expect(res.body.principal).toMatchObject({ subject: ALICE, via: 'internal-token' })
+        const service = await call(app, {
+          authorization: `Bearer ${secrets[0]!}`,
+          'x-on-behalf-of': ALICE,
+        })
+        expect(service.status).toBe(secrets[0] === INTERNAL ? 200 : 400)
+        // Without the header the chain keeps its order.
+        const alone = await call(app, { authorization: `Bearer ${secrets[0]!}` })
+        expect(alone.status).toBe(200)
+        expect(alone.body.principal).toMatchObject({ subject: 'gateway', via: 'service-token' })
+      } finally {
+        await new Promise((resolve) => app.server.close(resolve))
+      }
+    }
   })
 
   it('no credential is 401 missing_credentials', async () => {

@@ -68,7 +68,9 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
  *
  * On `Authorization`, a bearer that is not the internal token is *not recognised* (the next
  * strategy judges it); place `internalToken` before a bearer `serviceToken`, which refuses every
- * bearer it does not hold. With a custom `header`, a wrong value is refused.
+ * bearer it does not hold (with `X-On-Behalf-Of` present the authenticator tries this strategy
+ * first anyway, and refuses the header beside any other principal). With a custom `header`, a
+ * wrong value is refused.
  *
  * @throws TypeError at creation for a bad option.
  * @throws AuthError `missing_on_behalf_of` (400) when the header is absent.
@@ -178,6 +180,7 @@ export function internalToken(options: InternalTokenOptions): InternalTokenStrat
   return {
     name: 'internal-token',
     headers: service.headers,
+    honoursOnBehalfOf: true,
     cache: service.cache,
     attach(context) {
       service.attach?.(context)
