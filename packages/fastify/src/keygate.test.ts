@@ -259,6 +259,50 @@ describe('hook: false', () => {
   })
 })
 
+describe('a second gate in an encapsulated context', () => {
+  it('judges the routes of that context only, and reports to its own onDecision', async () => {
+    const OTHER = 'kg-test-other-secret-0123456789abcdefghij'
+    const inner: AuthDecision[] = []
+    const { get } = await build(async (app) => {
+      app.get('/outer', (request) => ({ subject: getPrincipal(request)?.subject }))
+      await app.register(async (scope) => {
+        await scope.register(keygate, {
+          realm: 'inner',
+          env: {},
+          hook: false,
+          onDecision: (decision) => inner.push(decision),
+          strategies: [
+            serviceToken({ source: staticSecrets([OTHER]), subject: 'scraper', scopes: ['m:r'] }),
+          ],
+        })
+        scope.get(
+          '/inner',
+          { config: { keygate: false }, onRequest: requireScopes('m:r') },
+          (request) => ({ subject: getPrincipal(request)?.subject }),
+        )
+      })
+    })
+    expect(await (await get('/outer', { authorization: BEARER })).json()).toEqual({
+      subject: 'service',
+    })
+    expect((await get('/outer', { authorization: `Bearer ${OTHER}` })).status).toBe(401)
+    expect(await (await get('/inner', { authorization: `Bearer ${OTHER}` })).json()).toEqual({
+      subject: 'scraper',
+    })
+    const refused = await get('/inner', { authorization: BEARER })
+    expect(refused.status).toBe(401)
+    expect(refused.headers.get('www-authenticate')).toBe(
+      'Bearer realm="inner", error="invalid_token", error_description="The credential is not valid"',
+    )
+    expect((await get('/inner')).status).toBe(401)
+    expect(inner.map((d) => [d.outcome, d.code, d.path])).toEqual([
+      ['allow', undefined, '/inner'],
+      ['deny', 'invalid_token', '/inner'],
+      ['deny', 'missing_credentials', '/inner'],
+    ])
+  })
+})
+
 describe('fastify.verifyKeygate with @fastify/auth', () => {
   const OTHER_KEY = 'other-key'
   async function verifyOther(request: { headers: Record<string, unknown> }) {

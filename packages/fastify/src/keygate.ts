@@ -138,8 +138,10 @@ function setup(fastify: FastifyInstance, options: KeygateFastifyOptions): void {
 
   fastify.decorate(kGate, gate)
   fastify.decorate('verifyKeygate', verifyKeygate)
-  // Declared up front so every request has the same shape (Fastify's decorator etiquette).
-  fastify.decorateRequest('auth', undefined)
+  // Declared up front so every request has the same shape (Fastify's decorator etiquette). A
+  // plugin registered again in an encapsulated scope (routes behind a gate of their own) finds
+  // `auth` declared by the outer one.
+  if (!fastify.hasRequestDecorator('auth')) fastify.decorateRequest('auth', undefined)
   fastify.decorateRequest(authenticator.memoKey, undefined)
 
   fastify.addHook('onRoute', (route) => {

@@ -1,7 +1,8 @@
 import type { Redis } from 'ioredis'
-import type { APITokensStrategy, AuthDecision } from '@keygate/core'
+import type { APITokensStrategy } from '@keygate/core'
 import type { FastifyBaseLogger } from 'fastify'
 import type { Audit } from './audit/create-audit-recorder.js'
+import type { GateOptions } from './auth/create-gate.js'
 import type { ServerConfig } from './config.js'
 import type { EdgeGate } from './edge/create-edge-gate.js'
 import type { PeerTrust } from './edge/trusted-peers.js'
@@ -44,8 +45,11 @@ export type ServerContext = {
    * throws: a failed write is logged and counted.
    */
   readonly audit: Audit
-  /** Reports an authentication decision of any gate: one log line and the decision counters. */
-  readonly onDecision: (decision: AuthDecision) => void
+  /**
+   * What every gate of the service is built with (`createGate`, `createSideGate`): the realm, the
+   * logger, `onDecision` (one log line and the decision counters) and the latency histogram.
+   */
+  readonly gateOptions: GateOptions
   /** The server's logger, for lines that belong to no request. */
   readonly log: FastifyBaseLogger
   /** The OpenAPI document of every registered route, built once, on first use. */

@@ -1,6 +1,8 @@
-import { describeError, type AuthDecision } from '@keygate/core'
+import { describeError } from '@keygate/core'
 import Fastify from 'fastify'
+import type { GateOptions } from './auth/create-gate.js'
 import { registerAuth } from './auth/register-auth.js'
+import { registerRoutes } from './auth/side-gate.js'
 import { createTokenStrategy, tokenStrategyChain } from './auth/create-token-strategy.js'
 import { resolveConfig, type ServerConfigInput } from './config.js'
 import type { ServerContext } from './context.js'
@@ -108,9 +110,14 @@ export async function createServer(
   const metrics = config.metrics.enabled
     ? createMetrics({ processMetrics: config.metrics.processMetrics })
     : disabledMetrics()
-  const onDecision = (decision: AuthDecision): void => {
-    metrics.decision(decision)
-    logDecision(app.log, decision)
+  const gateOptions: GateOptions = {
+    realm: config.realm,
+    logger: app.log,
+    onDecision: (decision) => {
+      metrics.decision(decision)
+      logDecision(app.log, decision)
+    },
+    observe: (seconds) => metrics.verification(seconds),
   }
   // The audit log (docs/audit-log.md).
   const audit = createAuditRecorder({
@@ -217,7 +224,7 @@ export async function createServer(
       ttlSeconds: config.forwardAuth.assertionTtlSeconds,
     }),
     logger: app.log,
-    onDecision,
+    onDecision: gateOptions.onDecision,
   })
   // The revocation stream of remote verifiers (GET /v1/auth/revocations): a backlog in the
   // database, read again whenever another instance says it revoked something.
@@ -251,7 +258,7 @@ export async function createServer(
     edge: { gate: edgeGate, trusted: createPeerTrust(config.trustProxy) },
     metrics,
     audit,
-    onDecision,
+    gateOptions,
     log: app.log,
     apiDocument: () =>
       (apiDocument ??= buildOpenAPIDocument({
@@ -309,10 +316,9 @@ export async function createServer(
   const routes = allRoutes(ctx)
   // Behind the service-token gate rather than the API-token one.
   const serviceGate = createServiceGate({
+    ...gateOptions,
     config,
     source: options.serviceTokenSource,
-    logger: app.log,
-    onDecision,
   })
   const remoteRoutes = [
     introspectTokenRoute(ctx, serviceGate),
@@ -335,23 +341,20 @@ export async function createServer(
   })
 
   await registerAuth(app, {
+    ...gateOptions,
     strategies: tokenStrategyChain({
       apiTokens: strategy,
       sessions: sessions.strategy,
       internalToken: externalAuth?.strategy,
     }),
-    realm: config.realm,
-    logger: app.log,
-    onDecision,
-    observe: (seconds) => metrics.verification(seconds),
   })
-  for (const route of routes) app.route(route)
+  // The API-token gate's routes, and those behind a side gate of their own (docs/architecture.md).
+  await registerRoutes(app, routes)
   // Remote verification (docs/remote-verification.md), in a scope of its own: the only routes
   // that accept a form body (RFC 7662 §2.1).
-  await app.register((scope, _options, done) => {
+  await app.register(async (scope) => {
     addFormParser(scope)
-    for (const route of remoteRoutes) scope.route(route)
-    done()
+    await registerRoutes(scope, remoteRoutes)
   })
 
   app.addHook('onClose', async () => {

@@ -4,23 +4,7 @@ import { join } from 'node:path'
 import { generateAPIToken } from '@keygate/core'
 import { afterAll, describe, expect, it } from 'vitest'
 import { forEachBackend, PASSWORD, useHarness, type Harness } from './harness.js'
-
-/** The samples of a scrape whose name starts with `prefix`, keyed `name{label="v",…}` (labels sorted). */
-function samples(text: string, prefix: string): Record<string, number> {
-  const out: Record<string, number> = {}
-  for (const line of text.split('\n')) {
-    if (line.startsWith('#') || !line.startsWith(prefix)) continue
-    const match = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)$/.exec(line)
-    if (match === null) throw new Error(`unparsable sample: ${line}`)
-    const labels = (match[2] ?? '')
-      .split(/,(?=[a-zA-Z_]+=)/)
-      .filter((l) => l !== '')
-      .sort()
-      .join(',')
-    out[labels === '' ? match[1]! : `${match[1]}{${labels}}`] = Number(match[3])
-  }
-  return out
-}
+import { samples } from './metrics-samples.js'
 
 async function scrape(h: Harness, headers: Record<string, string> = {}): Promise<string> {
   const response = await h.request('GET', '/metrics', { headers })

@@ -1,14 +1,7 @@
-import {
-  createAuthenticator,
-  InsufficientScopeError,
-  type AuthDecision,
-  type Logger,
-  type Principal,
-  type Strategy,
-} from '@keygate/core'
+import { InsufficientScopeError, type Principal, type Strategy } from '@keygate/core'
 import { keygate, requirePrincipal } from '@keygate/fastify'
 import type { FastifyContextConfig, FastifyInstance, FastifyRequest } from 'fastify'
-import { timeAuthenticator } from '../metrics/time-authenticator.js'
+import { createGate, type GateOptions } from './create-gate.js'
 
 /**
  * The one place the token service plugs keygate into Fastify: it protects its own routes with
@@ -18,15 +11,9 @@ import { timeAuthenticator } from '../metrics/time-authenticator.js'
  * before the body is read; a route opts out with {@link PUBLIC} and names the scopes it needs
  * with {@link needs}. A route added without either is protected: the default fails closed.
  */
-export type RegisterAuthOptions = {
+export type RegisterAuthOptions = GateOptions & {
   /** The chain, in order (see `tokenStrategyChain`). */
   strategies: readonly Strategy[]
-  realm: string
-  logger: Logger
-  /** Every decision of the gate: one log line and the decision counters (docs/observability.md). */
-  onDecision?: (decision: AuthDecision) => void
-  /** How long each authentication took to decide, in seconds (the latency histogram). */
-  observe?: (seconds: number) => void
 }
 
 /** Route config of a public route (`/health`, `/ready`, `POST /v1/auth/tokens`). */
@@ -42,22 +29,7 @@ export async function registerAuth(
   app: FastifyInstance,
   options: RegisterAuthOptions,
 ): Promise<void> {
-  const authenticator = createAuthenticator({
-    strategies: options.strategies,
-    realm: options.realm,
-    logger: options.logger,
-    // Public routes are chosen by the router (PUBLIC), never by path matching.
-    publicPaths: [],
-    devMode: false,
-    whenUnset: 'deny',
-    ...(options.onDecision === undefined ? {} : { onDecision: options.onDecision }),
-  })
-  await app.register(keygate, {
-    authenticator:
-      options.observe === undefined
-        ? authenticator
-        : timeAuthenticator(authenticator, options.observe),
-  })
+  await app.register(keygate, { authenticator: createGate(options) })
 }
 
 /** The verified principal of a protected route; throws (401) when there is none, failing closed. */

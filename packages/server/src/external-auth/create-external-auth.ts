@@ -1,23 +1,17 @@
 import {
-  AuthError,
   createSecretCache,
-  extractCredential,
   internalToken,
-  InvalidTokenError,
-  MissingCredentialsError,
-  AuthNotConfiguredError,
-  serviceToken,
   staticSecrets,
-  UNSET,
-  type AuthRequest,
   type InternalTokenStrategy,
   type Logger,
   type SecretCache,
   type SecretSource,
+  type Strategy,
 } from '@keygate/core'
 import type { ServerConfig } from '../config.js'
 import type { ScopePolicy } from '../lib/scope-policy.js'
 import type { UserStore } from '../store/types.js'
+import { internalCaller } from './internal-caller.js'
 
 const MIN_BYTES = 32
 
@@ -36,17 +30,13 @@ export type ExternalAuthOptions = {
 export type ExternalAuth = {
   /** `internalToken` for the chain: internal token + `X-On-Behalf-Of` → that user. */
   readonly strategy: InternalTokenStrategy
-  /** The internal token's secret cache (shared by the strategy and {@link verifyCaller}). */
+  /** The internal token's secret cache (shared by the strategy and {@link caller}). */
   readonly cache: SecretCache
   /**
-   * Checks that a request carries the internal token itself (the provisioning route, where no
-   * user is named).
-   *
-   * @throws MissingCredentialsError (401) with no `Authorization`; InvalidRequestError (400) for
-   *   a malformed or repeated one; AuthError `invalid_internal_token` (401) for any other bearer;
-   *   AuthUnavailableError (503) when the source fails.
+   * The strategy of the provisioning route's own gate, where no user is named: the internal
+   * token itself (see `internalCaller`), granting `PROVISIONING_SCOPE`.
    */
-  verifyCaller(request: AuthRequest): Promise<void>
+  readonly caller: Strategy
 }
 
 function fail(message: string): never {
@@ -122,31 +112,5 @@ export async function createExternalAuth(
     },
   })
   // The same constant-time comparison of every configured secret, without X-On-Behalf-Of.
-  const caller = serviceToken({ source: cache, subject: settings.actor })
-
-  return {
-    strategy,
-    cache,
-    async verifyCaller(request) {
-      const credential = extractCredential(request, { headers: [] })
-      if (credential === undefined || credential.kind !== 'bearer') {
-        throw new MissingCredentialsError()
-      }
-      let result
-      try {
-        result = await caller.authenticate({ credential, request })
-      } catch (error) {
-        if (error instanceof InvalidTokenError) {
-          throw new AuthError('invalid_internal_token', {
-            detail: 'The internal token is not valid',
-          })
-        }
-        throw error
-      }
-      if (result === UNSET) throw new AuthNotConfiguredError()
-      if (result === undefined) {
-        throw new AuthError('invalid_internal_token', { detail: 'The internal token is not valid' })
-      }
-    },
-  }
+  return { strategy, cache, caller: internalCaller({ cache, actor: settings.actor }) }
 }

@@ -1,24 +1,17 @@
-import {
-  createAuthenticator,
-  env,
-  headersFromRaw,
-  serviceToken,
-  type AuthDecision,
-  type Authenticator,
-  type Logger,
-  type SecretSource,
-} from '@keygate/core'
+import { env, serviceToken, type SecretSource } from '@keygate/core'
 import { file } from '@keygate/core/fs'
-import type { onRequestAsyncHookHandler } from 'fastify'
+import type { GateOptions } from '../auth/create-gate.js'
+import { createSideGate, type SideGate } from '../auth/side-gate.js'
 import type { ServerConfig } from '../config.js'
 
+/** The scope every caller the service gate accepts holds (never a user's scope). */
+export const REMOTE_VERIFICATION_SCOPE = 'keygate:remote-verification'
+
 /** Options of {@link createServiceGate}. */
-export type ServiceGateOptions = {
-  config: Pick<ServerConfig, 'introspection' | 'realm'>
+export type ServiceGateOptions = GateOptions & {
+  config: Pick<ServerConfig, 'introspection'>
   /** Any `SecretSource` (AWS Secrets Manager, …) instead of `introspection.serviceToken`. */
   source?: SecretSource | undefined
-  logger: Logger
-  onDecision?: (decision: AuthDecision) => void
 }
 
 /**
@@ -27,40 +20,21 @@ export type ServiceGateOptions = {
  * `Authorization: Bearer <service token>`. Every configured secret is compared in constant time
  * (a rotation overlap is `KEYGATE_SERVICE_TOKEN=new,old`). A user's API token or session is just
  * a wrong secret here: `401 invalid_token`, never answered. Unset: `503 auth_not_configured`.
+ * A side gate: its decisions are logged and counted like the API's.
  *
  * @example
  * ```ts
- * const gate = createServiceGate({ config, logger })
- * route.onRequest = guardWith(gate)
+ * const gate = createServiceGate({ ...ctx.gateOptions, config })
+ * const route = { ...introspect, config: behind(gate) }
  * ```
  */
-export function createServiceGate(options: ServiceGateOptions): Authenticator {
-  const configured = options.config.introspection.serviceToken
-  const source =
-    options.source ?? ('env' in configured ? env(configured.env) : file(configured.file))
-  return createAuthenticator({
-    strategies: [serviceToken({ source, subject: 'service' })],
-    realm: options.config.realm,
-    logger: options.logger,
-    ...(options.onDecision === undefined ? {} : { onDecision: options.onDecision }),
-    publicPaths: [],
-    devMode: false,
-    whenUnset: 'deny',
+export function createServiceGate(options: ServiceGateOptions): SideGate {
+  const { config, source: given, ...gate } = options
+  const configured = config.introspection.serviceToken
+  const source = given ?? ('env' in configured ? env(configured.env) : file(configured.file))
+  return createSideGate({
+    ...gate,
+    strategy: serviceToken({ source, subject: 'service', scopes: [REMOTE_VERIFICATION_SCOPE] }),
+    scope: REMOTE_VERIFICATION_SCOPE,
   })
-}
-
-/** A Fastify `onRequest` hook that lets a request through `gate` or answers its refusal. */
-export function guardWith(gate: Authenticator): onRequestAsyncHookHandler {
-  return async (request, reply) => {
-    const result = await gate.authenticate({
-      method: request.method,
-      path: request.url,
-      header: headersFromRaw(request.raw.rawHeaders),
-      clientIp: request.ip,
-      requestId: request.id,
-    })
-    if (result.ok) return
-    const problem = gate.respond(result.error, { requestId: request.id })
-    return reply.code(problem.status).headers(problem.headers).send(problem.body)
-  }
 }

@@ -1,3 +1,4 @@
+import { headersFromRaw } from '@keygate/core'
 import type { RouteOptions } from 'fastify'
 import { PUBLIC } from '../auth/register-auth.js'
 import type { ServerContext } from '../context.js'
@@ -5,7 +6,6 @@ import { operationDepsOf } from '../lib/operation-deps-of.js'
 import { PASSWORD_MAX } from '../lib/passwords.js'
 import { emailField, passwordField } from '../lib/schemas.js'
 import { logInWithPassword } from '../operations/log-in-with-password.js'
-import { authRequestOf } from '../sessions/auth-request-of.js'
 
 type Body = { email: string; password: string; cookie?: boolean }
 
@@ -67,8 +67,9 @@ export function createSessionRoute(ctx: ServerContext): RouteOptions {
     handler: async (request, reply) => {
       const body = request.body as Body
       const cookie = body.cookie === true
-      // A cross-site page must not log a browser in (login CSRF): a browser names the page.
-      const origin = authRequestOf(request)
+      // A cross-site page must not log a browser in (login CSRF): a browser names the page. No
+      // credential is judged here (the route is public), only the headers that name the page.
+      const origin = { header: headersFromRaw(request.raw.rawHeaders) }
       if (cookie) ctx.sessions.origin.require(origin)
       else ctx.sessions.origin.ifPresent(origin)
       const { user, headers } = await logInWithPassword(operationDepsOf(ctx, request), {

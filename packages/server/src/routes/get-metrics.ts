@@ -1,23 +1,8 @@
-import { headersFromRaw, type Authenticator } from '@keygate/core'
-import type { onRequestAsyncHookHandler, RouteOptions } from 'fastify'
+import type { RouteOptions } from 'fastify'
 import { PUBLIC } from '../auth/register-auth.js'
+import { behind } from '../auth/side-gate.js'
 import type { ServerContext } from '../context.js'
 import { createMetricsGate } from '../metrics/create-metrics-gate.js'
-
-function guard(gate: Authenticator): onRequestAsyncHookHandler {
-  return async (request, reply) => {
-    const result = await gate.authenticate({
-      method: request.method,
-      path: request.url,
-      header: headersFromRaw(request.raw.rawHeaders),
-      clientIp: request.ip,
-      requestId: request.id,
-    })
-    if (result.ok) return
-    const problem = gate.respond(result.error, { requestId: request.id })
-    return reply.code(problem.status).headers(problem.headers).send(problem.body)
-  }
-}
 
 /**
  * `GET /metrics`: the Prometheus text format. Not behind the API-token gate; with
@@ -27,10 +12,13 @@ function guard(gate: Authenticator): onRequestAsyncHookHandler {
  */
 export function getMetricsRoute(ctx: ServerContext): RouteOptions {
   const protect = ctx.config.metrics.protect === 'service-token'
-  const route: RouteOptions = {
+  return {
     method: 'GET',
     url: '/metrics',
-    config: PUBLIC,
+    // Behind its own gate (logged and counted like the API's), not the API-token one.
+    config: protect
+      ? behind(createMetricsGate({ ...ctx.gateOptions, config: ctx.config, metrics: ctx.metrics }))
+      : PUBLIC,
     schema: {
       summary: 'Prometheus metrics',
       description:
@@ -50,15 +38,4 @@ export function getMetricsRoute(ctx: ServerContext): RouteOptions {
       return reply.type(ctx.metrics.contentType).send(text)
     },
   }
-  if (protect) {
-    route.onRequest = guard(
-      createMetricsGate({
-        config: ctx.config,
-        metrics: ctx.metrics,
-        logger: ctx.log,
-        onDecision: ctx.onDecision,
-      }),
-    )
-  }
-  return route
 }

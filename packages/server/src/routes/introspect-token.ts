@@ -1,8 +1,6 @@
-import type { Authenticator } from '@keygate/core'
 import type { FastifyInstance, RouteOptions } from 'fastify'
-import { PUBLIC } from '../auth/register-auth.js'
+import { behind, type SideGate } from '../auth/side-gate.js'
 import type { ServerContext } from '../context.js'
-import { guardWith } from '../introspection/create-service-gate.js'
 import { INACTIVE, introspectCredential } from '../introspection/introspect-credential.js'
 import { ServiceError } from '../lib/errors.js'
 
@@ -48,12 +46,12 @@ export function addFormParser(scope: FastifyInstance): void {
  * `{active: true, sub, scope, exp, iat, token_id, token_type, username, role}`; anything else
  * answers exactly `{"active":false}`. Always `Cache-Control: no-store`.
  */
-export function introspectTokenRoute(ctx: ServerContext, gate: Authenticator): RouteOptions {
+export function introspectTokenRoute(ctx: ServerContext, gate: SideGate): RouteOptions {
   return {
     method: 'POST',
     url: '/v1/auth/introspect',
-    config: PUBLIC,
-    onRequest: guardWith(gate),
+    // Behind the service-token gate rather than the API-token one.
+    config: behind(gate),
     schema: {
       summary: 'Introspect an API token or session (RFC 7662)',
       description:

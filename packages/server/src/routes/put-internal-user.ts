@@ -1,10 +1,10 @@
 import type { RouteOptions } from 'fastify'
 import type { ServerContext } from '../context.js'
 import type { ExternalAuth } from '../external-auth/create-external-auth.js'
-import { PUBLIC } from '../auth/register-auth.js'
+import { behind, createSideGate } from '../auth/side-gate.js'
+import { PROVISIONING_SCOPE } from '../external-auth/internal-caller.js'
 import { operationDepsOf } from '../lib/operation-deps-of.js'
 import { upsertExternalUser } from '../operations/upsert-external-user.js'
-import { authRequestOf } from '../sessions/auth-request-of.js'
 import type { User } from '../store/types.js'
 
 type Body = { email: string; slug: string; role?: string }
@@ -47,18 +47,18 @@ function view(user: User) {
  * that carry a scope the role may not grant, as `PATCH /v1/users/{id}` does. Users created here
  * have no password: they cannot log in with one, only be acted for.
  *
- * The route is public to the gate (no user is named, so `internalToken` cannot judge it) and
- * checks the internal token itself before the body is read: a missing one is `401
+ * No user is named, so `internalToken` cannot judge it: the route is behind a gate of its own
+ * (`external.caller`, through `@keygate/fastify`, logged and counted like the API's) that checks
+ * the internal token itself before the body is read: a missing one is `401
  * missing_credentials`, any other bearer `401 invalid_internal_token`.
  */
 export function putInternalUserRoute(ctx: ServerContext, external: ExternalAuth): RouteOptions {
   return {
     method: 'PUT',
     url: '/v1/internal/users/:id',
-    config: PUBLIC,
-    onRequest: async (request) => {
-      await external.verifyCaller(authRequestOf(request))
-    },
+    config: behind(
+      createSideGate({ ...ctx.gateOptions, strategy: external.caller, scope: PROVISIONING_SCOPE }),
+    ),
     schema: {
       summary: 'Provision a user from the external auth backend (idempotent upsert)',
       security: [{ internalToken: [] }],

@@ -1,7 +1,5 @@
-import type { Authenticator } from '@keygate/core'
 import type { RouteOptions } from 'fastify'
-import { PUBLIC } from '../auth/register-auth.js'
-import { guardWith } from '../introspection/create-service-gate.js'
+import { behind, type SideGate } from '../auth/side-gate.js'
 import { ServiceError } from '../lib/errors.js'
 import type { RevocationFeed } from '../revocation/create-revocation-feed.js'
 
@@ -33,15 +31,15 @@ function lastEventIdOf(raw: readonly string[]): number | undefined {
  */
 export function streamRevocationsRoute(options: {
   feed: RevocationFeed
-  gate: Authenticator
+  gate: SideGate
   heartbeatSeconds: number
 }): RouteOptions {
   const { feed, gate, heartbeatSeconds } = options
   return {
     method: 'GET',
     url: '/v1/auth/revocations',
-    config: PUBLIC,
-    onRequest: guardWith(gate),
+    // Behind the service-token gate rather than the API-token one.
+    config: behind(gate),
     schema: {
       summary: 'Stream revocations (Server-Sent Events)',
       description:

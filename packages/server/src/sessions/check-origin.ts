@@ -12,12 +12,15 @@ export type OriginCheckOptions = {
   requireHttps: boolean
 }
 
+/** What the check reads of a request: its headers (`Origin`, `Referer`, `Host`), nothing else. */
+export type OriginHeaders = Pick<AuthRequest, 'header'>
+
 /** The check: throws `403 csrf_failed` unless the request comes from an allowed origin. */
 export type OriginCheck = {
   /** The request must name its origin (`Origin`, else `Referer`), and it must be allowed. */
-  require(request: AuthRequest): void
+  require(request: OriginHeaders): void
   /** A request that names no origin passes (not a browser); one that names another is refused. */
-  ifPresent(request: AuthRequest): void
+  ifPresent(request: OriginHeaders): void
 }
 
 const DEFAULT_PORTS: Readonly<Record<string, string>> = { 'http:': '80', 'https:': '443' }
@@ -42,14 +45,14 @@ function refused(detail: string): AuthError {
 }
 
 /** The one value of a header; a repeated one is refused (no guessing which counts). */
-function single(request: AuthRequest, name: string): string | undefined {
+function single(request: OriginHeaders, name: string): string | undefined {
   const values = request.header(name)
   if (values.length > 1) throw refused(`More than one ${name} header`)
   return values[0]
 }
 
 /** The origin a request names: `Origin`, else the origin of `Referer`. */
-function originOf(request: AuthRequest): string | undefined {
+function originOf(request: OriginHeaders): string | undefined {
   const origin = single(request, 'origin')
   if (origin !== undefined) return origin.trim()
   const referer = single(request, 'referer')
@@ -95,7 +98,7 @@ export function createOriginCheck(options: OriginCheckOptions): OriginCheck {
   }
   const requireHttps = options.requireHttps
 
-  function sameOrigin(origin: string, request: AuthRequest): boolean {
+  function sameOrigin(origin: string, request: OriginHeaders): boolean {
     let url: URL
     try {
       url = new URL(origin)
@@ -114,7 +117,7 @@ export function createOriginCheck(options: OriginCheckOptions): OriginCheck {
     return host === url.host || host === `${url.hostname}:${port}`
   }
 
-  function check(origin: string, request: AuthRequest): void {
+  function check(origin: string, request: OriginHeaders): void {
     if (origin === 'null') throw refused('Requests from an opaque origin are refused')
     if (allowed.has(origin) || sameOrigin(origin, request)) return
     throw refused('The request does not come from an allowed origin')
