@@ -157,6 +157,14 @@ forEachBackend('side gates report every decision', (backend) => {
     expect(await wrong.json()).toMatchObject({ code: 'invalid_internal_token' })
     const created = await h().request('PUT', path, { token: INTERNAL, body })
     expect(created.status).toBe(201)
+    // The auth backend's client may name a user on every call: beside the internal token,
+    // X-On-Behalf-Of is its to send here too.
+    const again = await h().request('PUT', path, {
+      token: INTERNAL,
+      body,
+      headers: { 'x-on-behalf-of': randomUUID() },
+    })
+    expect(again.status).toBe(200)
     const after = await counters(h())
 
     const at = { method: 'PUT', path }
@@ -190,9 +198,9 @@ forEachBackend('side gates report every decision', (backend) => {
     expect(grown(before, after)).toEqual({
       [decisions('code="missing_credentials",outcome="deny",strategy="none"')]: 1,
       [decisions('code="invalid_internal_token",outcome="deny",strategy="internal-token"')]: 1,
-      [decisions('code="none",outcome="allow",strategy="internal-token"')]: 1,
+      [decisions('code="none",outcome="allow",strategy="internal-token"')]: 2,
       [SCRAPE_ALLOWED]: 1,
-      keygate_auth_verification_seconds_count: 4,
+      keygate_auth_verification_seconds_count: 5,
     })
     // None of the three secrets is ever logged.
     const text = h().logs.join('\n')

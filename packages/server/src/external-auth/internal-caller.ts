@@ -45,6 +45,9 @@ export function internalCaller(options: { cache: SecretCache; actor: string }): 
   return {
     name: 'internal-token',
     headers: inner.headers ?? [],
+    // It is the internal token: an `X-On-Behalf-Of` beside it is the auth backend's, as on every
+    // other route, and the user this route acts on is the one in its path.
+    honoursOnBehalfOf: true,
     attach: (context) => inner.attach?.(context),
     authenticate(input) {
       // No bearer at all: the gate answers `401 missing_credentials` (RFC 6750 §3.1), before
