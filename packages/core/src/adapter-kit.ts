@@ -37,7 +37,8 @@ export type AdapterKit<R> = {
  */
 export function adapterKit<R>(memoOf: (request: R) => object): AdapterKit<R> {
   const kGate = Symbol('keygate.gate')
-  type Tagged = { [kGate]?: AdapterGate<R> }
+  const kRequest = Symbol('keygate.request')
+  type Tagged = { [kGate]?: AdapterGate<R>; [kRequest]?: AuthRequest }
   const find = (request: R): AdapterGate<R> | undefined => (memoOf(request) as Tagged)[kGate]
   const gateOf = (request: R, caller: string): AdapterGate<R> => {
     const gate = find(request)
@@ -48,9 +49,15 @@ export function adapterKit<R>(memoOf: (request: R) => object): AdapterKit<R> {
   }
   return {
     check(gate, request, scopes) {
-      const memo = memoOf(request)
-      ;(memo as Tagged)[kGate] = gate
-      return gate.authenticator.check(gate.toAuthRequest(request), scopes, memo)
+      const memo = memoOf(request) as Tagged
+      // One AuthRequest per request and gate: a later requireScopes() on the same request reuses
+      // the one the gate built, as it reuses the gate's memoised authentication.
+      let authRequest = memo[kGate] === gate ? memo[kRequest] : undefined
+      if (authRequest === undefined) {
+        memo[kGate] = gate
+        authRequest = memo[kRequest] = gate.toAuthRequest(request)
+      }
+      return gate.authenticator.check(authRequest, scopes, memo)
     },
     gateOf,
     getPrincipal: (request) => find(request)?.authenticator.principal(memoOf(request)),
@@ -58,7 +65,8 @@ export function adapterKit<R>(memoOf: (request: R) => object): AdapterKit<R> {
       const gate = gateOf(request, 'requirePrincipal()')
       const principal = gate.authenticator.principal(memoOf(request))
       if (principal !== undefined) return principal
-      const requestId = problemIdOf(gate.toAuthRequest(request))
+      const memo = memoOf(request) as Tagged
+      const requestId = problemIdOf(memo[kRequest] ?? gate.toAuthRequest(request))
       throw new KeygateError(
         gate.authenticator.respond(new MissingCredentialsError(), { requestId }),
       )

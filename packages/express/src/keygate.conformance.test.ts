@@ -5,7 +5,7 @@ import { keygate } from './index.js'
 
 runAdapterConformance({
   name: 'express',
-  async start({ auth, onAppError }) {
+  async start({ auth, onAppError, hopped }) {
     const gate = keygate(auth)
     const app = express()
     app.use(gate)
@@ -13,7 +13,7 @@ runAdapterConformance({
       res.json({ status: 'ok' })
     })
     app.get('/private', (req, res) => {
-      res.json({ principal: req.auth ?? null })
+      res.json({ principal: req.auth ?? null, hopped: hopped() })
     })
     app.get('/scoped', gate.requireScopes('things:read'), (req, res) => {
       res.json({ principal: req.auth ?? null })

@@ -4,7 +4,7 @@ import { getPrincipal, keygate, requireScopes } from './index.js'
 
 runAdapterConformance({
   name: 'fastify',
-  async start({ auth, onAppError }) {
+  async start({ auth, onAppError, hopped }) {
     const app = Fastify()
     app.setErrorHandler((error, _request, reply) => {
       onAppError(error)
@@ -12,7 +12,10 @@ runAdapterConformance({
     })
     await app.register(keygate, auth)
     app.get('/health', () => ({ status: 'ok' }))
-    app.get('/private', (request) => ({ principal: getPrincipal(request) ?? null }))
+    app.get('/private', (request) => ({
+      principal: getPrincipal(request) ?? null,
+      hopped: hopped(),
+    }))
     app.get('/scoped', { preHandler: requireScopes('things:read') }, (request) => ({
       principal: request.auth ?? null,
     }))

@@ -12,6 +12,7 @@ import type {
   FastifyPluginCallback,
   FastifyReply,
   FastifyRequest,
+  HookHandlerDoneFunction,
   onRequestHookHandler,
 } from 'fastify'
 import fp from 'fastify-plugin'
@@ -92,6 +93,12 @@ function validateRouteConfig(config: unknown, url: string): void {
     validateScopes(scopes, `@keygate/fastify: config.keygate.scopes of route ${url}`)
 }
 
+function finish(verdict: Verdict, reply: FastifyReply, done: HookHandlerDoneFunction): void {
+  // A hook that answers does not call done() (Fastify's hook contract).
+  if (verdict.ok) done()
+  else sendProblem(reply, verdict)
+}
+
 function setup(fastify: FastifyInstance, options: KeygateFastifyOptions): void {
   const authenticator = adapterAuthenticator(options, {
     where: '@keygate/fastify',
@@ -112,19 +119,15 @@ function setup(fastify: FastifyInstance, options: KeygateFastifyOptions): void {
     const config = routeConfig(request)
     // Public by route: the router chose this handler, so no look-alike path gets here.
     if (config === false) return done()
-    const finish = (verdict: Verdict): void => {
-      // A hook that answers does not call done() (Fastify's hook contract).
-      if (verdict.ok) done()
-      else sendProblem(reply, verdict)
-    }
     let verdict: Verdict | Promise<Verdict>
     try {
       verdict = check(gate, request, scopesOf(config))
     } catch (error) {
       return done(error as Error)
     }
-    if (verdict instanceof Promise) verdict.then(finish, done)
-    else finish(verdict)
+    // No closure on the synchronous path (a fresh cache).
+    if (verdict instanceof Promise) verdict.then((settled) => finish(settled, reply, done), done)
+    else finish(verdict, reply, done)
   }
 
   const verifyKeygate: VerifyKeygate = async (request, reply) => {

@@ -4,7 +4,7 @@ import { runAdapterConformance, type ConformanceAppOptions } from '@keygate/test
 import { Hono } from 'hono'
 import { keygate, requireScopes, type KeygateHonoOptions } from './index.js'
 
-async function startApp({ auth, onAppError }: ConformanceAppOptions, webOnly: boolean) {
+async function startApp({ auth, onAppError, hopped }: ConformanceAppOptions, webOnly: boolean) {
   const app = new Hono()
   app.onError((error, c) => {
     onAppError(error)
@@ -14,7 +14,7 @@ async function startApp({ auth, onAppError }: ConformanceAppOptions, webOnly: bo
   const options: KeygateHonoOptions = webOnly ? { ...auth, clientIp: () => '192.0.2.1' } : auth
   app.use(keygate(options))
   app.get('/health', (c) => c.json({ status: 'ok' }))
-  app.get('/private', (c) => c.json({ principal: c.get('auth') ?? null }))
+  app.get('/private', (c) => c.json({ principal: c.get('auth') ?? null, hopped: hopped() }))
   app.get('/scoped', requireScopes('things:read'), (c) => c.json({ principal: c.var.auth ?? null }))
   app.get('/boom', () => {
     throw new Error('boom')

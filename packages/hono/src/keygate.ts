@@ -3,8 +3,9 @@ import {
   type Authenticator,
   type AuthenticatorOptions,
   type Principal,
+  type Verdict,
 } from '@keygate/core'
-import type { Context, MiddlewareHandler } from 'hono'
+import type { Context, MiddlewareHandler, Next } from 'hono'
 import { kit, problemResponse, toAuthRequest, type RequestOptions } from './lib/state.js'
 
 /** The variables keygate sets, for apps that type them with generics instead of `ContextVariableMap`. */
@@ -73,11 +74,18 @@ export function keygate(options: KeygateHonoOptions): MiddlewareHandler {
   }
   const gate = { authenticator, toAuthRequest: (c: Context) => toAuthRequest(c, request) }
 
-  return async function keygateMiddleware(c, next) {
-    const verdict = await kit.check(gate, c, NO_SCOPES)
-    if (!verdict.ok) return problemResponse(c, verdict.problem)
-    c.set('auth', verdict.principal)
-    // No try/catch: a handler's error belongs to app.onError, never to an auth answer.
-    await next()
+  // Not an async function: when the core answers synchronously (a fresh cache) the next handler
+  // runs in the same tick and its promise is returned as it is, without a hop of our own.
+  return function keygateMiddleware(c, next) {
+    const verdict = kit.check(gate, c, NO_SCOPES)
+    if (verdict instanceof Promise) return verdict.then((settled) => settle(c, next, settled))
+    return settle(c, next, verdict)
   }
+}
+
+function settle(c: Context, next: Next, verdict: Verdict): Promise<Response | void> {
+  if (!verdict.ok) return Promise.resolve(problemResponse(c, verdict.problem))
+  c.set('auth', verdict.principal)
+  // No try/catch: a handler's error belongs to app.onError, never to an auth answer.
+  return next()
 }

@@ -5,7 +5,7 @@ import { keygate } from './index.js'
 
 runAdapterConformance({
   name: 'koa',
-  async start({ auth, onAppError }) {
+  async start({ auth, onAppError, hopped }) {
     const gate = keygate(auth)
     const requireThingsRead = gate.requireScopes('things:read')
     const app = new Koa()
@@ -28,7 +28,7 @@ runAdapterConformance({
           ctx.body = { status: 'ok' }
           return
         case '/private':
-          ctx.body = { principal: ctx.state.auth ?? null }
+          ctx.body = { principal: ctx.state.auth ?? null, hopped: hopped() }
           return
         case '/scoped':
           return requireThingsRead(ctx, async () => {

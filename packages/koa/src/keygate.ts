@@ -9,6 +9,7 @@ import {
   type AdapterOptions,
   type Authenticator,
   type Principal,
+  type Verdict,
 } from '@keygate/core'
 import type { Context, Middleware, Next } from 'koa'
 
@@ -44,19 +45,27 @@ function middleware(
   bound: AdapterGate<Context> | undefined,
   scopes: readonly string[],
 ): Middleware {
-  return async (ctx: Context, next: Next): Promise<void> => {
-    const verdict = await kit.check(bound ?? kit.gateOf(ctx, 'requireScopes()'), ctx, scopes)
-    if (!verdict.ok) {
-      const { status, headers, body } = verdict.problem
-      ctx.status = status
-      ctx.set(headers)
-      ctx.body = JSON.stringify(body)
-      return
-    }
-    if (verdict.principal !== undefined) ctx.state.auth = verdict.principal
-    // Not wrapped in try: downstream errors belong to the app.
-    await next()
+  // Not an async function: when the core answers synchronously (a fresh cache) the next
+  // middleware runs in the same tick, and its promise is returned as it is, without a hop.
+  return (ctx: Context, next: Next): Promise<void> => {
+    // A throw (requireScopes() without the gate) becomes a rejection in koa-compose.
+    const verdict = kit.check(bound ?? kit.gateOf(ctx, 'requireScopes()'), ctx, scopes)
+    if (verdict instanceof Promise) return verdict.then((settled) => settle(ctx, next, settled))
+    return settle(ctx, next, verdict)
   }
+}
+
+function settle(ctx: Context, next: Next, verdict: Verdict): Promise<void> {
+  if (!verdict.ok) {
+    const { status, headers, body } = verdict.problem
+    ctx.status = status
+    ctx.set(headers)
+    ctx.body = JSON.stringify(body)
+    return Promise.resolve()
+  }
+  if (verdict.principal !== undefined) ctx.state.auth = verdict.principal
+  // Not wrapped in try: downstream errors belong to the app.
+  return next()
 }
 
 /**

@@ -5,7 +5,7 @@ import { createNodeAuth, getPrincipal } from './index.js'
 
 runAdapterConformance({
   name: 'node',
-  async start({ auth, onAppError }) {
+  async start({ auth, onAppError, hopped }) {
     const gate = createNodeAuth({
       ...auth,
       onError: (error, _req, res) => {
@@ -20,7 +20,8 @@ runAdapterConformance({
           res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body))
         }
         if (path === '/health') return json(200, { status: 'ok' })
-        if (path === '/private') return json(200, { principal: getPrincipal(req) ?? null })
+        if (path === '/private')
+          return json(200, { principal: getPrincipal(req) ?? null, hopped: hopped() })
         if (path === '/scoped') {
           if (!(await gate.check(req, res, { scopes: ['things:read'] }))) return
           return json(200, { principal: getPrincipal(req) ?? null })

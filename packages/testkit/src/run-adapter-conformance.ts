@@ -1,6 +1,7 @@
 import { afterAll, describe, expect } from 'vitest'
 import { conformanceContext } from './conformance/context.js'
 import { gatewayAssertionCases } from './conformance/gateway-assertion-cases.js'
+import { hotPathCases } from './conformance/hot-path-cases.js'
 import { modeCases } from './conformance/mode-cases.js'
 import { onBehalfOfCases } from './conformance/on-behalf-of-cases.js'
 import { serviceTokenCases } from './conformance/service-token-cases.js'
@@ -36,5 +37,6 @@ export function runAdapterConformance(options: AdapterConformanceOptions): void 
     gatewayAssertionCases(k)
     onBehalfOfCases(k)
     modeCases(k)
+    hotPathCases(k)
   })
 }

@@ -7,7 +7,7 @@ import type { APITokenVerifier, VerifiedAPIToken } from './api-token-verifier.js
 import { digestAPIToken } from './digest-api-token.js'
 import { checkPrefix, DEFAULT_PREFIX } from './lib/format.js'
 import { hexDigestSync } from './lib/node-crypto.js'
-import { VerificationCache } from './lib/verification-cache.js'
+import { VerificationCache, type Entry } from './lib/verification-cache.js'
 import { parseWithPrefix } from './parse-api-token.js'
 
 /** Options of the verification cache of {@link apiTokens}. */
@@ -207,9 +207,11 @@ export function apiTokens(options: APITokensOptions): APITokensStrategy {
   }
 
   /** The verdict on a looked-up token: its principal, or the error that refuses it. */
+  // `entry`: the cache entry `token` came from, where the principal built for it is kept.
   function verdict(
     token: VerifiedAPIToken | undefined,
     now: number,
+    entry?: Entry,
   ): Principal | InvalidTokenError {
     if (token === undefined) return new InvalidTokenError()
     if (token.revokedAt !== null)
@@ -231,11 +233,14 @@ export function apiTokens(options: APITokensOptions): APITokensStrategy {
         )
       }
     }
+    // The principal depends on the record alone (its state was checked above, at `now`): a
+    // cache hit hands out the one built the first time.
+    if (entry?.principal !== undefined) return entry.principal
     const expiresAt =
       token.graceUntil != null && token.graceUntil < token.expiresAt
         ? token.graceUntil
         : token.expiresAt
-    return Object.freeze({
+    const principal: Principal = Object.freeze({
       kind: 'user',
       subject: token.userId,
       scopes: token.scopes,
@@ -243,10 +248,15 @@ export function apiTokens(options: APITokensOptions): APITokensStrategy {
       tokenId: token.id,
       expiresAt: new Date(expiresAt.getTime()),
     })
+    if (entry !== undefined) entry.principal = principal
+    return principal
   }
 
-  function settle(token: VerifiedAPIToken | undefined, now: number): Principal {
-    const result = verdict(token, now)
+  function settle(token: VerifiedAPIToken | undefined, now: number, digest: string): Principal {
+    // The entry the lookup left in the cache (if it kept this answer) keeps the principal, so
+    // the hits that follow serve this very object.
+    const entry = token === undefined ? undefined : cache?.get(digest, now)
+    const result = verdict(token, now, entry?.value === token ? entry : undefined)
     if (result instanceof InvalidTokenError) throw result
     return result
   }
@@ -286,7 +296,7 @@ export function apiTokens(options: APITokensOptions): APITokensStrategy {
         const hit = cache?.get(digest, now)
         if (hit !== undefined) {
           cacheEvent('hit')
-          const result = verdict(hit.value, now)
+          const result = verdict(hit.value, now, hit)
           return result instanceof InvalidTokenError ? Promise.reject(result) : result
         }
       }
@@ -298,11 +308,11 @@ export function apiTokens(options: APITokensOptions): APITokensStrategy {
         return Promise.reject(new InvalidTokenError({ detail: 'The token is malformed' }))
       }
       if (digest === undefined) {
-        return digestAPIToken(token, { pepper })
-          .then((d) => lookup(d, now, token))
-          .then((found) => settle(found, now))
+        return digestAPIToken(token, { pepper }).then((d) =>
+          lookup(d, now, token).then((found) => settle(found, now, d)),
+        )
       }
-      return lookup(digest, now, token).then((found) => settle(found, now))
+      return lookup(digest, now, token).then((found) => settle(found, now, digest))
     },
   }
   // A verifier that learns of revocations itself (the remote one, from the token service's

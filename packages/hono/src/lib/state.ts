@@ -3,6 +3,7 @@ import {
   headersFromRaw,
   headersFromWeb,
   type AuthRequest,
+  type HeaderValues,
   type ProblemResponse,
 } from '@keygate/core'
 import type { Context } from 'hono'
@@ -41,32 +42,52 @@ function pathOf(url: string): string {
   return start === -1 ? '/' : url.slice(start)
 }
 
+/**
+ * The core's request for one Context. `problemRequestId` is a method of the class, not a closure
+ * made per request: it is read only when an answer is a problem.
+ */
+class ContextRequest implements AuthRequest {
+  constructor(
+    readonly method: string,
+    readonly path: string,
+    readonly header: HeaderValues,
+    readonly clientIp: string | undefined,
+    private readonly c: Context,
+    private readonly requestIdOf: (c: Context) => string,
+  ) {}
+
+  problemRequestId(): string {
+    return this.requestIdOf(this.c)
+  }
+}
+
 export function toAuthRequest(c: Context, options: RequestOptions): AuthRequest {
   const incoming = nodeIncoming(c)
   const rawHeaders = incoming?.rawHeaders
   const rawUrl = incoming?.url
   const remoteAddress = incoming?.socket?.remoteAddress
-  return {
-    method: c.req.method,
+  return new ContextRequest(
+    c.req.method,
     // On Node, the request-target as received: `/health/../admin` stays non-canonical and so is
     // never public. Elsewhere only the Request URL exists, and the WHATWG URL parser has already
     // removed dot segments (`/health/../admin` is `/admin`). That is safe: Hono routes on the
     // same normalised URL, so the path checked is the path served; percent-encodings such as
     // `/%68ealth` are kept by the parser and still make the path non-public.
-    path: typeof rawUrl === 'string' ? rawUrl : pathOf(c.req.url),
+    typeof rawUrl === 'string' ? rawUrl : pathOf(c.req.url),
     // Node's rawHeaders keeps every line, so two Authorization headers are seen as two. A Web
     // `Headers` joins them with ", ", which the core rejects as malformed (400) all the same.
-    header: Array.isArray(rawHeaders)
+    Array.isArray(rawHeaders)
       ? headersFromRaw(rawHeaders as string[])
       : headersFromWeb(c.req.raw.headers),
-    clientIp:
-      options.clientIp !== undefined
-        ? options.clientIp(c)
-        : typeof remoteAddress === 'string'
-          ? remoteAddress
-          : undefined,
-    problemRequestId: () => options.requestId(c),
-  }
+
+    options.clientIp !== undefined
+      ? options.clientIp(c)
+      : typeof remoteAddress === 'string'
+        ? remoteAddress
+        : undefined,
+    c,
+    options.requestId,
+  )
 }
 
 /** The finished problem answer as a Response, keeping headers set by earlier middleware. */

@@ -44,18 +44,23 @@ export function conformanceContext(options: AdapterConformanceOptions) {
     decisions?: AuthDecision[],
   ) {
     const errors: unknown[] = []
+    // Queued at each decision, run at the first promise hop after it.
+    let probe: { ran: boolean } = { ran: false }
     const app = await options.start({
       auth: {
         realm: REALM,
         logger,
         env: {},
         onDecision: (d) => {
+          const queued: { ran: boolean } = (probe = { ran: false })
+          queueMicrotask(() => (queued.ran = true))
           decisions?.push(d)
           seen.push(JSON.stringify(d))
         },
         ...auth,
       },
       onAppError: (error) => errors.push(error),
+      hopped: () => probe.ran,
     })
     apps.push(app)
     const request = async (

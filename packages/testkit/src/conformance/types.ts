@@ -9,6 +9,12 @@ export type ConformanceAppOptions = {
   auth: AuthenticatorOptions
   /** The app's own error handler must call this with any error a route throws, then answer 500. */
   onAppError: (error: unknown) => void
+  /**
+   * `GET /private` answers `hopped: hopped()` beside the principal: whether a microtask queued
+   * when keygate decided had run by the time the handler ran — a promise hop between the gate
+   * and the handler, which a fresh cache must not cause.
+   */
+  hopped: () => boolean
 }
 
 /** Options of {@link runAdapterConformance}. */
@@ -19,7 +25,7 @@ export type AdapterConformanceOptions = {
    * Starts an app on 127.0.0.1, port 0, with the keygate gate applied to every route (unknown
    * routes included) and these routes:
    * - `GET /health` → `200 {"status":"ok"}`
-   * - `GET /private` → `200 {"principal": <attached principal or null>}`
+   * - `GET /private` → `200 {"principal": <attached principal or null>, "hopped": hopped()}`
    * - `GET /scoped` → the adapter's `requireScopes('things:read')`, then as `/private`
    * - `GET /boom` → the handler throws `new Error('boom')`
    */

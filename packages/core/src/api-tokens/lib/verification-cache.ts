@@ -1,6 +1,15 @@
+import type { Principal } from '../../principal.js'
 import type { VerifiedAPIToken } from '../api-token-verifier.js'
 
-type Entry = { readonly value: VerifiedAPIToken | undefined; readonly expires: number }
+/**
+ * One cached answer. `principal` is the principal built from `value` the first time it was
+ * served, kept so that every later hit hands out the same frozen object instead of a new one.
+ */
+export type Entry = {
+  readonly value: VerifiedAPIToken | undefined
+  readonly expires: number
+  principal?: Principal
+}
 
 /**
  * A bounded LRU of lookups by digest, with per-entry expiry and an index by token id so a
@@ -11,6 +20,8 @@ export class VerificationCache {
   readonly #max: number
   readonly #entries = new Map<string, Entry>()
   readonly #byToken = new Map<string, Set<string>>()
+  /** The digest inserted last into `#entries`, i.e. the most recently used one. */
+  #last: string | undefined
   generation = 0
 
   constructor(max: number) {
@@ -24,12 +35,18 @@ export class VerificationCache {
   get(digest: string, now: number): Entry | undefined {
     const entry = this.#entries.get(digest)
     if (entry === undefined) return undefined
-    this.#entries.delete(digest)
     if (entry.expires <= now) {
+      this.#entries.delete(digest)
       this.#unindex(digest, entry)
       return undefined
     }
-    this.#entries.set(digest, entry) // most recently used goes last
+    // Most recently used goes last; a token hit again and again (one client's keep-alive
+    // connection) is already there, and skips the delete and insert.
+    if (this.#last !== digest) {
+      this.#entries.delete(digest)
+      this.#entries.set(digest, entry)
+      this.#last = digest
+    }
     return entry
   }
 
@@ -40,6 +57,7 @@ export class VerificationCache {
       this.#unindex(digest, previous)
     }
     this.#entries.set(digest, { value, expires })
+    this.#last = digest
     if (value !== undefined) {
       let digests = this.#byToken.get(value.id)
       if (digests === undefined) this.#byToken.set(value.id, (digests = new Set()))
