@@ -77,6 +77,8 @@ export const CONFIG_KEYS: Readonly<Record<string, ConfigKey>> = {
   'introspection.serviceToken': { type: 'json' },
   'introspection.heartbeatSeconds': { type: 'integer' },
   'introspection.backlog': { type: 'integer' },
+  'introspection.maxStreams': { type: 'integer' },
+  'introspection.streamBufferBytes': { type: 'integer' },
   'externalAuth.enabled': { type: 'boolean', aliases: ['KEYGATE_EXTERNAL_AUTH'] },
   'externalAuth.internalToken': {
     type: 'string',

@@ -326,6 +326,9 @@ export async function createServer(
       feed,
       gate: serviceGate,
       heartbeatSeconds: config.introspection.heartbeatSeconds,
+      maxStreams: config.introspection.maxStreams,
+      streamBufferBytes: config.introspection.streamBufferBytes,
+      metrics,
     }),
   ]
   app.setNotFoundHandler((request) => {

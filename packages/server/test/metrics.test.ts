@@ -62,6 +62,8 @@ forEachBackend('GET /metrics', (backend) => {
         keygate_token_cache_hits_total: 3,
         keygate_token_cache_misses_total: 2,
         'keygate_rate_limit_rejections_total{limit="email"}': 1,
+        // A gauge: present from the start.
+        keygate_revocation_streams: 0,
         keygate_audit_write_failures_total: 0,
       })
       // One observation per authentication (the scope check is not one).

@@ -55,6 +55,8 @@ export function defaultConfig(): ServerConfig {
       serviceToken: { env: 'KEYGATE_SERVICE_TOKEN' },
       heartbeatSeconds: 15,
       backlog: 10_000,
+      maxStreams: 1000,
+      streamBufferBytes: 1_048_576,
     },
     externalAuth: { enabled: false, internalToken: undefined, actor: 'external-auth' },
     forwardAuth: {

@@ -3,7 +3,8 @@ import type { ServerConfig } from './server-config.js'
 
 /**
  * Validates `introspection`: where the service token of `POST /v1/auth/introspect` and
- * `GET /v1/auth/revocations` comes from, and the revocation stream's heartbeat and backlog.
+ * `GET /v1/auth/revocations` comes from, and the revocation stream's heartbeat, backlog, cap on
+ * open streams and unsent-bytes bound.
  */
 export function resolveIntrospection(
   value: unknown,
@@ -31,6 +32,12 @@ export function resolveIntrospection(
     ),
     backlog: pick(input, 'backlog', defaults.backlog, (v) =>
       int(v, 'introspection.backlog', 10, 1_000_000),
+    ),
+    maxStreams: pick(input, 'maxStreams', defaults.maxStreams, (v) =>
+      int(v, 'introspection.maxStreams', 1, 100_000),
+    ),
+    streamBufferBytes: pick(input, 'streamBufferBytes', defaults.streamBufferBytes, (v) =>
+      int(v, 'introspection.streamBufferBytes', 4096, 67_108_864),
     ),
   }
 }

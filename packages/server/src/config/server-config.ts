@@ -145,6 +145,17 @@ export type ServerConfig = {
     heartbeatSeconds: number
     /** Revocation events kept for `Last-Event-ID` resumption (10–1 000 000). Default 10 000. */
     backlog: number
+    /**
+     * Revocation streams open at once on this instance (1–100 000); one more is
+     * `503 auth_unavailable` with `Retry-After`. Default 1000.
+     */
+    maxStreams: number
+    /**
+     * Bytes a revocation stream may hold unsent beyond its initial replay, for a client that does
+     * not read (4 KiB–64 MiB); past it, or after 30 s without draining, the stream is closed and
+     * the client resumes with `Last-Event-ID`. Default 1 MiB.
+     */
+    streamBufferBytes: number
   }
   /** `/v1/auth/check` for nginx, Traefik and Envoy, and `keygate proxy` (docs/edge.md). */
   forwardAuth: {

@@ -1,5 +1,5 @@
 import type { AuthDecision, SecretRefreshEvent } from '@keygate/core'
-import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client'
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client'
 
 /**
  * The token service's Prometheus metrics: one {@link Registry} per server instance (never
@@ -23,6 +23,13 @@ export type ServerMetrics = {
   secretRefresh(event: SecretRefreshEvent): void
   /** Counts one audit event that could not be written. */
   auditWriteFailed(): void
+  /** Sets how many revocation streams are open on this instance. */
+  revocationStreams(open: number): void
+  /**
+   * Counts one revocation stream refused (`full`: every slot taken) or closed because its client
+   * did not read (`buffer`: too many bytes waiting; `drain`: not drained in time).
+   */
+  revocationStreamDropped(reason: 'full' | 'buffer' | 'drain'): void
   /** The Prometheus text exposition of every metric. */
   render(): Promise<string>
 }
@@ -103,6 +110,17 @@ export function createMetrics(options: MetricsOptions): ServerMetrics {
     help: 'Audit events that could not be written to the database.',
     registers,
   })
+  const streams = new Gauge({
+    name: 'keygate_revocation_streams',
+    help: 'Revocation streams (GET /v1/auth/revocations) open on this instance.',
+    registers,
+  })
+  const streamsDropped = new Counter({
+    name: 'keygate_revocation_streams_dropped_total',
+    help: 'Revocation streams refused (full) or closed for a client that did not read (buffer, drain).',
+    labelNames: ['reason'] as const,
+    registers,
+  })
   const include = options.processMetrics ? processMetrics() : undefined
 
   return {
@@ -131,6 +149,12 @@ export function createMetrics(options: MetricsOptions): ServerMetrics {
     auditWriteFailed() {
       auditFailures.inc()
     },
+    revocationStreams(open) {
+      streams.set(open)
+    },
+    revocationStreamDropped(reason) {
+      streamsDropped.inc({ reason })
+    },
     async render() {
       const own = await registry.metrics()
       return include === undefined ? own : own + (await include.metrics())
@@ -158,6 +182,8 @@ export function disabledMetrics(): ServerMetrics {
     rateLimited: nothing,
     secretRefresh: nothing,
     auditWriteFailed: nothing,
+    revocationStreams: nothing,
+    revocationStreamDropped: nothing,
     render: () => Promise.resolve(''),
   }
 }
