@@ -6,7 +6,9 @@ import type {
   APITokenVerifier,
   VerifiedAPIToken,
 } from '../api-tokens/api-token-verifier.js'
-import { readEventStream, type ServerSentEvent } from './lib/read-event-stream.js'
+import { createAnswerCache, type Entry } from './lib/answer-cache.js'
+import { introspectToken } from './lib/introspect-call.js'
+import { openRevocationStream, type Revocation } from './lib/revocation-stream.js'
 
 /** Options of {@link introspection}. */
 export type IntrospectionOptions = {
@@ -72,12 +74,6 @@ export type IntrospectionVerifier = APITokenVerifier & {
   close(): void
 }
 
-type Entry = {
-  value: VerifiedAPIToken | undefined
-  freshUntil: number
-  staleUntil: number
-}
-
 const ENDED_SESSIONS_MAX = 100_000
 
 function checkInt(value: unknown, name: string, min: number): number {
@@ -89,36 +85,6 @@ function checkInt(value: unknown, name: string, min: number): number {
 
 function isCache(value: SecretSource | SecretCache): value is SecretCache {
   return typeof (value as SecretCache).get === 'function'
-}
-
-/** Reads an RFC 7662 answer; anything that is not one is an infrastructure failure. */
-function readAnswer(body: unknown, now: number): VerifiedAPIToken | undefined {
-  if (body === null || typeof body !== 'object') throw new Error('introspection: not a JSON object')
-  const answer = body as Record<string, unknown>
-  if (answer.active === false) return undefined
-  if (answer.active !== true) throw new Error('introspection: "active" is not a boolean')
-  // Only API tokens are verified through apiTokens; a session presented with a token prefix
-  // cannot happen, but is not accepted either.
-  if (answer.token_type !== 'api_token') return undefined
-  const { sub, scope, exp, token_id: tokenId } = answer
-  if (
-    typeof sub !== 'string' ||
-    typeof tokenId !== 'string' ||
-    typeof exp !== 'number' ||
-    (scope !== undefined && typeof scope !== 'string')
-  ) {
-    throw new Error('introspection: an active answer lacks sub, token_id or exp')
-  }
-  const expiresAt = new Date(exp * 1000)
-  return Object.freeze({
-    id: tokenId,
-    userId: sub,
-    scopes: Object.freeze((scope ?? '').split(' ').filter((s) => s !== '')),
-    expiresAt,
-    revokedAt: expiresAt.getTime() <= now ? expiresAt : null,
-    userDisabled: false,
-    graceUntil: null,
-  })
 }
 
 /**
@@ -185,86 +151,35 @@ export function introspection(options: IntrospectionOptions): IntrospectionVerif
   if (typeof doFetch !== 'function') throw new TypeError('introspection(): fetch is required')
   const logger = options.logger ?? silentLogger
 
-  const entries = new Map<string, Entry>()
-  const byToken = new Map<string, Set<string>>()
-  const byUser = new Map<string, Set<string>>()
-  const inflight = new Map<string, Promise<VerifiedAPIToken | undefined>>()
+  const cache = createAnswerCache(max)
   const endedSessions = new Map<string, true>()
   const targets: APITokenCacheTarget[] = []
-  let generation = 0
-  const counters = { calls: 0, stale: 0, events: 0 }
+  const counters = { calls: 0, stale: 0 }
 
-  function index(map: Map<string, Set<string>>, id: string, key: string): void {
-    let keys = map.get(id)
-    if (keys === undefined) map.set(id, (keys = new Set()))
-    keys.add(key)
-  }
-  function unindex(key: string, entry: Entry): void {
-    if (entry.value === undefined) return
-    byToken.get(entry.value.id)?.delete(key)
-    byUser.get(entry.value.userId)?.delete(key)
-  }
-  function drop(key: string): void {
-    const entry = entries.get(key)
-    if (entry === undefined) return
-    entries.delete(key)
-    unindex(key, entry)
-  }
-  function store(key: string, entry: Entry): void {
-    drop(key)
-    entries.set(key, entry)
-    if (entry.value !== undefined) {
-      index(byToken, entry.value.id, key)
-      index(byUser, entry.value.userId, key)
-    }
-    while (entries.size > max) drop(entries.keys().next().value as string)
-  }
-  function dropMany(map: Map<string, Set<string>>, id: string): void {
-    const keys = map.get(id)
-    map.delete(id)
-    for (const key of keys ?? []) drop(key)
-  }
   function clear(): void {
-    generation++
-    entries.clear()
-    byToken.clear()
-    byUser.clear()
-    inflight.clear()
+    cache.clear()
     for (const target of targets) target.invalidateAll()
   }
 
-  async function call(token: string, now: number): Promise<VerifiedAPIToken | undefined> {
-    const { secrets: held } = await secrets.get()
-    const secret = held[0]?.value
-    if (secret === undefined) throw new Error('introspection: the service token is not set')
-    counters.calls++
-    const controller = new AbortController()
-    const timer = setTimeout(() => controller.abort(), timeoutMs)
-    try {
-      const response = await doFetch(endpoint, {
-        method: 'POST',
-        headers: {
-          authorization: `Bearer ${secret}`,
-          'content-type': 'application/json',
-          accept: 'application/json',
-        },
-        body: JSON.stringify({ token }),
-        signal: controller.signal,
-      })
-      if (response.status !== 200) {
-        await response.body?.cancel()
-        // A 401 here is *our* service token being refused: a configuration failure of this
-        // service, never the user's credential being wrong.
-        throw new Error(`introspection: the token service answered ${response.status}`)
-      }
-      return readAnswer(await response.json(), now)
-    } catch (error) {
-      if (controller.signal.aborted) {
-        throw new Error(`introspection: no answer within ${timeoutMs} ms`, { cause: error })
-      }
-      throw error
-    } finally {
-      clearTimeout(timer)
+  function revoked(revocation: Revocation): void {
+    cache.bump()
+    switch (revocation.kind) {
+      case 'token':
+        cache.dropToken(revocation.tokenId)
+        for (const target of targets) target.invalidate(revocation.tokenId)
+        return
+      case 'session':
+        endedSessions.set(revocation.sessionId, true)
+        if (endedSessions.size > ENDED_SESSIONS_MAX) {
+          endedSessions.delete(endedSessions.keys().next().value as string)
+        }
+        return
+      case 'user':
+        cache.dropUser(revocation.userId)
+        for (const target of targets) target.invalidateAll()
+        return
+      case 'unknown':
+        clear()
     }
   }
 
@@ -274,10 +189,18 @@ export function introspection(options: IntrospectionOptions): IntrospectionVerif
     now: number,
     held: Entry | undefined,
   ): Promise<VerifiedAPIToken | undefined> {
-    const startedAt = generation
+    const startedAt = cache.generation
     let value: VerifiedAPIToken | undefined
     try {
-      value = await call(token, now)
+      value = await introspectToken({
+        endpoint,
+        secrets,
+        fetch: doFetch,
+        timeoutMs,
+        token,
+        now,
+        onCall: () => counters.calls++,
+      })
     } catch (error) {
       // Unreachable: a held active answer within maxStale is served; anything else is a 503.
       if (held !== undefined && held.value !== undefined && Date.now() < held.staleUntil) {
@@ -291,15 +214,15 @@ export function introspection(options: IntrospectionOptions): IntrospectionVerif
       throw error
     }
     // Revoked meanwhile (an event arrived during the call): this answer may predate it.
-    if (startedAt === generation) {
+    if (startedAt === cache.generation) {
       const at = Date.now()
       if (value === undefined) {
         if (negativeTtlMs > 0) {
-          store(key, { value, freshUntil: at + negativeTtlMs, staleUntil: at + negativeTtlMs })
-        } else drop(key)
+          cache.set(key, { value, freshUntil: at + negativeTtlMs, staleUntil: at + negativeTtlMs })
+        } else cache.drop(key)
       } else {
         const expires = value.expiresAt.getTime()
-        store(key, {
+        cache.set(key, {
           value,
           freshUntil: Math.min(at + ttlMs, expires),
           staleUntil: Math.min(at + ttlMs + maxStaleMs, expires),
@@ -309,117 +232,21 @@ export function introspection(options: IntrospectionOptions): IntrospectionVerif
     return value
   }
 
-  // ---- the revocation stream --------------------------------------------------------------
-  let lastEventId: string | undefined
-  let streaming = false
-  let closed = false
-  let connectedOnce = false
-  let delay = backoffMs
-  let retry: ReturnType<typeof setTimeout> | undefined
-  let disconnectedSince = Date.now()
-  let current: AbortController | undefined
-  let markReady: (() => void) | undefined
-  const ready = new Promise<void>((resolve) => (markReady = resolve))
+  const stream =
+    options.stream === false
+      ? undefined
+      : openRevocationStream({
+          url: streamURL,
+          secrets,
+          fetch: doFetch,
+          logger,
+          idleMs: streamIdleMs,
+          backoffMs,
+          maxBackoffMs,
+          handlers: { firstReady: clear, reset: clear, revoked },
+        })
 
-  function apply(event: ServerSentEvent): void {
-    if (event.id !== undefined) lastEventId = event.id
-    if (event.event === 'ready') {
-      // First connection: answers cached before it are not covered by any event.
-      if (!connectedOnce) clear()
-      connectedOnce = true
-      streaming = true
-      delay = backoffMs
-      markReady?.()
-      return
-    }
-    if (event.event === 'reset') {
-      clear()
-      return
-    }
-    if (event.event !== 'revocation') return
-    counters.events++
-    let data: Record<string, unknown>
-    try {
-      data = JSON.parse(event.data) as Record<string, unknown>
-    } catch {
-      clear()
-      return
-    }
-    generation++
-    const { type } = data
-    if (
-      (type === 'token.revoked' || type === 'token.rotated') &&
-      typeof data.token_id === 'string'
-    ) {
-      dropMany(byToken, data.token_id)
-      for (const target of targets) target.invalidate(data.token_id)
-    } else if (type === 'session.ended' && typeof data.session_id === 'string') {
-      endedSessions.set(data.session_id, true)
-      if (endedSessions.size > ENDED_SESSIONS_MAX) {
-        endedSessions.delete(endedSessions.keys().next().value as string)
-      }
-    } else if (
-      (type === 'user.disabled' || type === 'user.changed') &&
-      typeof data.user_id === 'string'
-    ) {
-      dropMany(byUser, data.user_id)
-      for (const target of targets) target.invalidateAll()
-    } else {
-      // An event this release does not know: dropping everything is the safe answer.
-      clear()
-    }
-  }
-
-  function scheduleReconnect(): void {
-    if (closed) return
-    if (streaming) disconnectedSince = Date.now()
-    streaming = false
-    const wait = Math.round(delay / 2 + Math.random() * (delay / 2))
-    delay = Math.min(delay * 2, maxBackoffMs)
-    retry = setTimeout(() => void connect(), wait)
-    ;(retry as { unref?: () => void }).unref?.()
-  }
-
-  async function connect(): Promise<void> {
-    if (closed) return
-    const controller = new AbortController()
-    current = controller
-    let idle: ReturnType<typeof setTimeout> | undefined
-    const touch = () => {
-      clearTimeout(idle)
-      idle = setTimeout(() => controller.abort(), streamIdleMs)
-      ;(idle as { unref?: () => void }).unref?.()
-    }
-    try {
-      const { secrets: held } = await secrets.get()
-      const secret = held[0]?.value
-      if (secret === undefined) throw new Error('introspection: the service token is not set')
-      touch()
-      const response = await doFetch(streamURL, {
-        headers: {
-          authorization: `Bearer ${secret}`,
-          accept: 'text/event-stream',
-          ...(lastEventId === undefined ? {} : { 'last-event-id': lastEventId }),
-        },
-        signal: controller.signal,
-      })
-      if (response.status !== 200 || response.body === null) {
-        await response.body?.cancel()
-        throw new Error(`introspection: the revocation stream answered ${response.status}`)
-      }
-      await readEventStream(response.body, apply, touch)
-    } catch (error) {
-      if (!closed) {
-        logger.warn(describeError(error), 'keygate: revocation stream lost; reconnecting')
-      }
-    } finally {
-      clearTimeout(idle)
-      controller.abort()
-    }
-    scheduleReconnect()
-  }
-
-  const verifier: IntrospectionVerifier = {
+  return {
     findByDigest(digest, _now, context) {
       const token = context?.token
       if (typeof token !== 'string') {
@@ -427,14 +254,14 @@ export function introspection(options: IntrospectionOptions): IntrospectionVerif
       }
       const key = `${root} ${digest}`
       const now = Date.now()
-      const held = entries.get(key)
+      const held = cache.get(key)
       if (held !== undefined && now < held.freshUntil) return Promise.resolve(held.value)
-      let pending = inflight.get(key)
+      let pending = cache.inflight.get(key)
       if (pending === undefined) {
         pending = refresh(key, token, now, held).finally(() => {
-          if (inflight.get(key) === pending) inflight.delete(key)
+          if (cache.inflight.get(key) === pending) cache.inflight.delete(key)
         })
-        inflight.set(key, pending)
+        cache.inflight.set(key, pending)
       }
       return pending
     },
@@ -442,23 +269,23 @@ export function introspection(options: IntrospectionOptions): IntrospectionVerif
       targets.push(target)
     },
     isRevoked(jti) {
-      if (options.stream !== false && !streaming && Date.now() - disconnectedSince > maxStaleMs) {
+      if (
+        stream !== undefined &&
+        !stream.streaming &&
+        Date.now() - stream.disconnectedSince > maxStaleMs
+      ) {
         throw new Error('introspection: the revocation stream has been down too long')
       }
       return endedSessions.has(jti)
     },
     clear,
     get stats() {
-      return { ...counters, streaming }
+      return { ...counters, events: stream?.events ?? 0, streaming: stream?.streaming ?? false }
     },
-    ready,
+    // Never, without the stream.
+    ready: stream?.ready ?? new Promise<void>(() => {}),
     close() {
-      closed = true
-      streaming = false
-      clearTimeout(retry)
-      current?.abort()
+      stream?.close()
     },
   }
-  if (options.stream !== false) void connect()
-  return verifier
 }
