@@ -14,8 +14,17 @@ export type Measurement = {
   total: number
 }
 
-/** A bench server process: its URL, and its CPU time in µs on demand (SIGUSR2). */
-export type BenchServer = { url: string; child: ChildProcess; cpu(): Promise<number> }
+/**
+ * A bench server process: its URL, its CPU time in µs on demand (SIGUSR2), and the
+ * `Authorization` value it asks for when it printed one (`authorization <value>` before
+ * `listening <url>`: a credential it created at start, such as an API token).
+ */
+export type BenchServer = {
+  url: string
+  child: ChildProcess
+  cpu(): Promise<number>
+  authorization?: string
+}
 
 let built = false
 
@@ -45,28 +54,40 @@ export function ensureBuilt(): void {
   built = true
 }
 
-/** Starts a bench server in its own process (so the load generator does not share its event loop). */
+/**
+ * Starts a bench server in its own process (so the load generator does not share its event
+ * loop), pinned to one CPU with `taskset -c <cpu>` when `options.cpu` is given (taskset execs
+ * node, so `child.pid` is the server's own pid).
+ */
 export async function startServer(
   file: string,
   args: string[],
   env: Record<string, string> = {},
+  options: { cpu?: number } = {},
 ): Promise<BenchServer> {
   ensureBuilt()
   // No `@keygate/source` condition: the servers load the packages' compiled dist/, as users do
   // (the TypeScript loader's helpers would otherwise sit on the hot path).
-  const child = spawn(
+  const node = [
     process.execPath,
-    ['--import', 'tsx', fileURLToPath(new URL(file, import.meta.url)), ...args],
-    {
-      env: { ...process.env, NODE_ENV: 'production', ...env },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    },
-  )
+    '--import',
+    'tsx',
+    fileURLToPath(new URL(file, import.meta.url)),
+    ...args,
+  ]
+  const [command, ...argv] =
+    options.cpu === undefined ? node : ['taskset', '-c', String(options.cpu), ...node]
+  const child = spawn(command!, argv, {
+    env: { ...process.env, NODE_ENV: 'production', ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  })
   const waiting: ((cpu: number) => void)[] = []
   let out = ''
+  let authorization: string | undefined
   const url = await new Promise<string>((resolve, reject) => {
     child.stdout.on('data', (chunk: Buffer) => {
       out += chunk.toString()
+      authorization ??= /^authorization (.+)$/m.exec(out)?.[1]
       const match = /^listening (http:\/\/\S+)$/m.exec(out)
       if (match) resolve(match[1]!)
       let cpu: RegExpExecArray | null
@@ -82,7 +103,21 @@ export async function startServer(
       waiting.push(resolve)
       child.kill('SIGUSR2')
     })
-  return { url, child, cpu }
+  return authorization === undefined ? { url, child, cpu } : { url, child, cpu, authorization }
+}
+
+/**
+ * The peak resident set size of a process in MB (`VmHWM` of /proc/<pid>/status), or `undefined`
+ * where /proc is not there. Read it before stopping the process.
+ */
+export function peakRss(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined
+  try {
+    const kb = /^VmHWM:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]
+    return kb === undefined ? undefined : Number(kb) / 1024
+  } catch {
+    return undefined
+  }
 }
 
 export async function stopServer(child: ChildProcess): Promise<void> {
@@ -139,13 +174,15 @@ export function parseArgs(argv: string[]): Record<string, string> {
   return out
 }
 
-export function table(rows: string[][]): string {
+/** Aligned columns: the `left` ones (default: the first) padded on the right, numbers on the left. */
+export function table(rows: string[][], left: readonly number[] = [0]): string {
   const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)))
   return rows
     .map((r) =>
       r
-        .map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!)))
-        .join('  '),
+        .map((cell, c) => (left.includes(c) ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!)))
+        .join('  ')
+        .trimEnd(),
     )
     .join('\n')
 }

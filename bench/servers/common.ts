@@ -1,6 +1,10 @@
-/** Shared by every bench server: the secret, the variant and how to announce the port. */
+/**
+ * Shared by every bench server: the secret, the variant (`process.argv[2]`) and how to announce
+ * the port.
+ */
 export const SECRET = 'bench-secret-4b1d0e6f2c9a8b7d5e3f1a0c9b8d7e6f'
-export const variant = (process.argv[2] ?? 'none') as 'none' | 'keygate' | 'peer'
+export const variant = (process.argv[2] ?? 'none') as
+  'none' | 'keygate' | 'peer' | 'apitokens-warm' | 'apitokens-off' | 'better-auth'
 export const HELLO = JSON.stringify({ hello: 'world' })
 
 export function announce(port: number): void {

@@ -1,3 +1,9 @@
+/**
+ * Express 5: `express.ts <variant>`. `none`; `keygate` (the service-token gate); `peer`, the
+ * middleware people write by hand — `crypto.timingSafeEqual` of the whole `Authorization` value
+ * against the expected one, after a length check.
+ */
+import { timingSafeEqual } from 'node:crypto'
 import type { AddressInfo } from 'node:net'
 import { createAuthenticator, serviceToken, staticSecrets } from '@keygate/core'
 import { keygate } from '@keygate/express'
@@ -15,8 +21,18 @@ if (variant === 'keygate') {
       }),
     }),
   )
+} else if (variant === 'peer') {
+  const expected = Buffer.from(`Bearer ${SECRET}`)
+  app.use((req, res, next) => {
+    const presented = Buffer.from(req.headers.authorization ?? '')
+    if (presented.length === expected.length && timingSafeEqual(presented, expected)) {
+      next()
+      return
+    }
+    res.status(401).json({ error: 'unauthorized' })
+  })
 } else if (variant !== 'none') {
-  console.error('express: no peer')
+  console.error(`express: no variant ${variant}`)
   process.exit(3)
 }
 app.get('/', (_req, res) => {

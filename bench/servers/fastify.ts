@@ -13,6 +13,9 @@ if (variant === 'keygate') {
   })
 } else if (variant === 'peer') {
   await app.register(bearerAuth, { keys: new Set([SECRET]) })
+} else if (variant !== 'none') {
+  console.error(`fastify: no variant ${variant}`)
+  process.exit(3)
 }
 app.get('/', () => ({ hello: 'world' }))
 await app.listen({ port: 0, host: '127.0.0.1' })

@@ -14,7 +14,7 @@ if (variant === 'keygate') {
     }),
   )
 } else if (variant !== 'none') {
-  console.error('koa: no peer')
+  console.error(`koa: no variant ${variant}`)
   process.exit(3)
 }
 app.use((ctx) => {

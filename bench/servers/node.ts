@@ -14,7 +14,7 @@ if (variant === 'keygate') {
   })
   handler = createNodeAuth({ authenticator }).protect(hello)
 } else if (variant !== 'none') {
-  console.error('node: no peer')
+  console.error(`node: no variant ${variant}`)
   process.exit(3)
 }
 const server = createServer(handler)

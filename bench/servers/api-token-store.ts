@@ -1,0 +1,45 @@
+/**
+ * The real SQLite store of `@keygate/server` for the `apitokens-*` bench variants: a fresh
+ * database file with one user and one API token (`tokens:read`, 1 day), and the verifier the
+ * token service itself hands to `apiTokens()`. SIGTERM closes the store, deletes the file and
+ * exits.
+ */
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { digestAPIToken, generateAPIToken, type APITokenVerifier } from '@keygate/core'
+import { createAPITokenVerifier, openStore } from '@keygate/server'
+
+/** Opens the store and issues the bench's token; returns the verifier and the token's plaintext. */
+export async function openBenchTokenStore(): Promise<{
+  verifier: APITokenVerifier
+  token: string
+}> {
+  const dir = mkdtempSync(join(tmpdir(), 'keygate-bench-tokens-'))
+  const store = await openStore({ url: `sqlite:${join(dir, 'keygate.db')}` })
+  await store.migrate()
+  const user = await store.users.create({
+    email: 'bench@example.com',
+    passwordHash: null,
+    role: 'user',
+  })
+  const { token, hint } = generateAPIToken({ prefix: 'kg' })
+  await store.tokens.create({
+    userId: user.id,
+    name: 'bench',
+    scopes: ['tokens:read'],
+    expiresAt: new Date(Date.now() + 86_400_000),
+    digest: await digestAPIToken(token),
+    hint,
+  })
+  process.once('SIGTERM', () => {
+    store
+      .close()
+      .finally(() => rmSync(dir, { recursive: true, force: true }))
+      .then(
+        () => process.exit(0),
+        () => process.exit(1),
+      )
+  })
+  return { verifier: createAPITokenVerifier({ store }), token }
+}
