@@ -12,6 +12,8 @@ export type Measurement = {
   non2xx: number
   /** Requests completed. */
   total: number
+  /** What the errors were, where the load generator says (wrk: `connect 0, read 1, …`). */
+  errorDetail?: string
 }
 
 /**

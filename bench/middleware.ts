@@ -71,7 +71,7 @@ function installed(specifier: string): boolean {
 function check(what: string, m: Measurement): void {
   if (m.non2xx > 0 || m.errors > 0) {
     throw new Error(
-      `${what}: ${m.non2xx} non-2xx responses, ${m.errors} socket errors — failing the run`,
+      `${what}: ${m.non2xx} non-2xx responses, ${m.errors} socket errors${m.errorDetail === undefined ? '' : ` (${m.errorDetail})`} — failing the run`,
     )
   }
 }

@@ -132,7 +132,7 @@ async function serveCases(
         })
         if (m.non2xx > 0 || m.errors > 0) {
           throw new Error(
-            `${args[0]}/${name} ${phase}: ${m.non2xx} non-2xx responses, ${m.errors} socket errors — failing the run`,
+            `${args[0]}/${name} ${phase}: ${m.non2xx} non-2xx responses, ${m.errors} socket errors${m.errorDetail === undefined ? '' : ` (${m.errorDetail})`} — failing the run`,
           )
         }
         if (phase === 'run') measured[name] = m

@@ -34,7 +34,12 @@ describe('parseWrk', () => {
       'Requests/sec',
       '  Socket errors: connect 0, read 3, write 1, timeout 2\n  Non-2xx or 3xx responses: 17\nRequests/sec',
     ).replace('     99%    1.20ms', '     99%    2.00s')
-    expect(parseWrk(failing)).toMatchObject({ errors: 6, non2xx: 17, p99: 2000 })
+    expect(parseWrk(failing)).toMatchObject({
+      errors: 6,
+      errorDetail: 'connect 0, read 3, write 1, timeout 2',
+      non2xx: 17,
+      p99: 2000,
+    })
   })
 
   it('refuses a report without the latency distribution', () => {

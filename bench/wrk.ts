@@ -56,6 +56,9 @@ export function canPin(cpu: number): boolean {
   }
 }
 
+/** wrk's `--timeout`: a request with no answer for this long is a socket error. */
+export const TIMEOUT_S = 10
+
 const UNIT_MS: Record<string, number> = { us: 0.001, ms: 1, s: 1000, m: 60_000, h: 3_600_000 }
 
 /** `520.13us`, `1.20ms`, `2.00s` → milliseconds. */
@@ -88,7 +91,7 @@ export function parseWrk(output: string): Measurement {
   }
   const socket = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(output)
   const non2xx = /Non-2xx or 3xx responses: (\d+)/.exec(output)
-  return {
+  const m: Measurement = {
     rps: Number(rps[1]),
     p50: toMs(p50[1]!),
     p99: toMs(p99[1]!),
@@ -96,11 +99,14 @@ export function parseWrk(output: string): Measurement {
     errors: socket === null ? 0 : socket.slice(1).reduce((sum, n) => sum + Number(n), 0),
     non2xx: non2xx === null ? 0 : Number(non2xx[1]),
   }
+  if (socket !== null) m.errorDetail = socket[0].replace('Socket errors: ', '')
+  return m
 }
 
 /**
- * One `wrk -t1 -c<connections> -d<duration>s --latency` run, pinned to `cpu` with taskset when
- * given. Resolves with the parsed report; rejects when wrk fails or its report is unreadable.
+ * One `wrk -t1 -c<connections> -d<duration>s --latency --timeout 10s` run, pinned to `cpu` with
+ * taskset when given. Resolves with the parsed report; rejects when wrk fails or its report is
+ * unreadable.
  */
 export function runWrk(
   url: string,
@@ -113,6 +119,10 @@ export function runWrk(
     `-c${options.connections}`,
     `-d${options.duration}s`,
     '--latency',
+    // wrk's default (2 s) counts a request stalled by a busy shared VM as an error and drops
+    // its latency from the distribution; a stall of 10 s still fails the run.
+    '--timeout',
+    `${TIMEOUT_S}s`,
     ...Object.entries(headers).flatMap(([name, value]) => ['-H', `${name}: ${value}`]),
     url,
   ]
