@@ -13,6 +13,8 @@ export const EDGE_CONFIG: ServerConfigInput = {
     'admin:all': { roles: ['admin'] },
   },
   forwardAuth: {
+    // Assertions are issued only for a configured audience, never one taken from the request.
+    audience: 'https://app.example.test',
     rules: [
       { path: '/healthz', public: true },
       { path: '/public/*', public: true },

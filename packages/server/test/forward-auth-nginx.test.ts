@@ -61,9 +61,11 @@ describe.skipIf(!nginxAvailable)(`nginx auth_request → /v1/auth/check (${NGINX
     expect(headers['x-keygate-scopes']).toBe('things:read')
     expect(headers['x-keygate-token-id']).toBe(id)
     expect(headers['x-keygate-via']).toBe('api-token')
-    // The audience is the origin the client used (X-Forwarded-Proto + X-Forwarded-Host).
-    const verified = await verifyAssertion(h, headers['keygate-assertion'] as string, nginx.url)
+    // The audience is the configured one, never the Host the client used.
+    const assertion = headers['keygate-assertion'] as string
+    const verified = await verifyAssertion(h, assertion, 'https://app.example.test')
     expect(verified).toMatchObject({ ok: true, principal: { subject: user.id, tokenId: id } })
+    expect(await verifyAssertion(h, assertion, nginx.url)).toMatchObject({ ok: false })
   })
 
   it('a client-sent X-Keygate-Subject or Keygate-Assertion never reaches the upstream', async () => {

@@ -311,6 +311,49 @@ describe('GET /v1/auth/check with a configured Cache-Control and audience', () =
   })
 })
 
+describe('GET /v1/auth/check: the assertion audience comes from configuration only', () => {
+  const configured = useHarness('sqlite', EDGE_CONFIG)
+  const unset = useHarness('sqlite', {
+    ...EDGE_CONFIG,
+    forwardAuth: { ...EDGE_CONFIG.forwardAuth, audience: undefined },
+  })
+  const spoofed = (token: string) => ({
+    ...traefikHeaders('GET', '/x', { authorization: `Bearer ${token}` }),
+    'x-forwarded-host': 'victim.example.test',
+    host: 'victim.example.test',
+  })
+
+  it('a Host or X-Forwarded-Host the client chose never becomes the audience', async () => {
+    const h = configured()
+    await h.user('aud@example.com')
+    const { token } = await h.token('aud@example.com')
+    const res = await fetch(`${h.url}/v1/auth/check`, { headers: spoofed(token) })
+    expect(res.status).toBe(200)
+    const assertion = res.headers.get('keygate-assertion')!
+    expect(await verifyAssertion(h, assertion, 'https://app.example.test')).toMatchObject({
+      ok: true,
+    })
+    expect(await verifyAssertion(h, assertion, 'https://victim.example.test')).toMatchObject({
+      ok: false,
+    })
+  })
+
+  it('without forwardAuth.audience: identity headers, no assertion, whatever the Host', async () => {
+    const h = unset()
+    const user = await h.user('noaud@example.com')
+    const { token } = await h.token('noaud@example.com')
+    for (const headers of [
+      spoofed(token),
+      traefikHeaders('GET', '/x', { authorization: `Bearer ${token}` }),
+    ]) {
+      const res = await fetch(`${h.url}/v1/auth/check`, { headers })
+      expect(res.status).toBe(200)
+      expect(res.headers.get('x-keygate-subject')).toBe(user.id)
+      expect(res.headers.get('keygate-assertion')).toBeNull()
+    }
+  })
+})
+
 describe('GET /v1/auth/check from a peer that is not a trusted proxy', () => {
   const harness = useHarness('sqlite', { ...EDGE_CONFIG, trustProxy: ['10.0.0.0/8'] })
 

@@ -163,7 +163,10 @@ export type ServerConfig = {
     rules: readonly ForwardAuthRule[]
     /** `Cache-Control` of allowed `/v1/auth/check` answers. Default `no-store`. */
     cacheControl: string
-    /** `aud` of assertions issued by `/v1/auth/check`. Default: the original request's origin. */
+    /**
+     * `aud` of assertions issued by `/v1/auth/check`. Unset: no assertion is issued (the audience
+     * is never taken from the request's Host).
+     */
     audience?: string | undefined
     /** Lifetime of a `Keygate-Assertion`, in seconds (1–60). Default 30. */
     assertionTtlSeconds: number

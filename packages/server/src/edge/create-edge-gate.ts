@@ -43,8 +43,11 @@ export type EdgeRequest = {
   header: HeaderValues
   clientIp?: string | undefined
   requestId?: string | undefined
-  /** `aud` of the assertion. */
-  audience: string
+  /**
+   * `aud` of the assertion, from configuration only (never from the request's Host); with none,
+   * no `Keygate-Assertion` is issued.
+   */
+  audience: string | undefined
 }
 
 /** What the gate decided. `headers` are the identity headers to forward (none for a public rule). */
@@ -69,7 +72,8 @@ export type EdgeGate = {
  * The decision shared by `GET /v1/auth/check` and `keygate proxy`: the first rule matching the
  * method and canonical path decides what is needed (`public`: nothing, not even a look at the
  * credentials; `scopes`: all of them; no rule: any valid API token or session). An allowed user
- * gets the identity headers and a fresh `Keygate-Assertion` for `audience`; a refusal is the
+ * gets the identity headers and, when an `audience` is configured, a fresh `Keygate-Assertion`
+ * for it; a refusal is the
  * same problem+json and `WWW-Authenticate` as every other route answers.
  *
  * @example
@@ -125,9 +129,15 @@ export function createEdgeGate(options: EdgeGateOptions): EdgeGate {
           }),
         }
       }
-      let assertion: string
+      const headers: Record<string, string> = {
+        [IDENTITY_HEADERS.subject]: principal.subject,
+        [IDENTITY_HEADERS.scopes]: principal.scopes.join(' '),
+        [IDENTITY_HEADERS.via]: principal.via,
+      }
+      if (principal.tokenId !== undefined) headers[IDENTITY_HEADERS.tokenId] = principal.tokenId
+      if (request.audience === undefined) return { ok: true, principal, headers }
       try {
-        assertion = await assertions.issue(principal, request.audience)
+        headers[IDENTITY_HEADERS.assertion] = await assertions.issue(principal, request.audience)
       } catch (error) {
         logger.warn(describeError(error), 'keygate: gateway assertion could not be signed')
         // The keyring reads the store: an outage is 503, never a 200 without an assertion.
@@ -140,13 +150,6 @@ export function createEdgeGate(options: EdgeGateOptions): EdgeGate {
           problem: authenticator.respond(refusal, { requestId: request.requestId }),
         }
       }
-      const headers: Record<string, string> = {
-        [IDENTITY_HEADERS.subject]: principal.subject,
-        [IDENTITY_HEADERS.scopes]: principal.scopes.join(' '),
-        [IDENTITY_HEADERS.via]: principal.via,
-        [IDENTITY_HEADERS.assertion]: assertion,
-      }
-      if (principal.tokenId !== undefined) headers[IDENTITY_HEADERS.tokenId] = principal.tokenId
       return { ok: true, principal, headers }
     },
     respond(error, requestId) {

@@ -22,13 +22,14 @@ function splitTarget(url: string): { suffix: string; query: string } {
  * nginx `auth_request`, Traefik ForwardAuth and Envoy `ext_authz`. The original request comes
  * from the proxy's headers, believed only from `trustProxy` peers (see `originalRequest`); the
  * rules decide what it needs. Allowed: `200`, no body, `X-Keygate-Subject`, `X-Keygate-Scopes`,
- * `X-Keygate-Token-Id`, `X-Keygate-Via`, `Keygate-Assertion` and the configured `Cache-Control`.
+ * `X-Keygate-Token-Id`, `X-Keygate-Via`, the configured `Cache-Control`, and `Keygate-Assertion`
+ * when `forwardAuth.audience` is set (its `aud`; never derived from the request).
  * Refused: the usual problem+json and `WWW-Authenticate`, plus the problem in one
  * `X-Keygate-Problem` header so that nginx (which drops a sub-request's body) can answer it.
  */
 export function checkAuthRoutes(ctx: ServerContext): RouteOptions[] {
   const { gate, trusted } = ctx.edge
-  const { cacheControl, audience: configuredAudience } = ctx.config.forwardAuth
+  const { cacheControl, audience } = ctx.config.forwardAuth
 
   function refuse(reply: FastifyReply, problem: ServiceProblem) {
     const json = JSON.stringify(problem.body)
@@ -54,18 +55,14 @@ export function checkAuthRoutes(ctx: ServerContext): RouteOptions[] {
           'The original URI is missing: send X-Original-URI (nginx) or X-Forwarded-Uri (Traefik), or append it to the path (Envoy)',
       })
     }
-    const audience =
-      configuredAudience ??
-      (original.host === undefined ? undefined : `${original.proto}://${original.host}`)
-    if (audience === undefined) {
-      throw new InvalidRequestError({ detail: 'The original host is not known' })
-    }
     return gate.decide({
       method: original.method,
       path: original.path,
       header,
       clientIp: request.ip,
       requestId: request.id,
+      // From configuration only: the Host a client sent must never pick the audience of an
+      // assertion it then receives (it could replay it to another upstream).
       audience,
     })
   }
