@@ -8,16 +8,52 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { apiKey } from '@better-auth/api-key'
 import Database from 'better-sqlite3'
-import { betterAuth } from 'better-auth'
-import { getMigrations } from 'better-auth/db/migration'
+
+/** The slice of better-auth's API the bench uses (typed here: see `load`). */
+type Auth = {
+  api: {
+    signUpEmail(input: {
+      body: { email: string; password: string; name: string }
+    }): Promise<{ user: { id: string } }>
+    createApiKey(input: { body: { userId: string; name: string } }): Promise<{ key: string }>
+    verifyApiKey(input: { body: { key: string } }): Promise<{ valid: boolean }>
+  }
+}
+type BetterAuthModules = {
+  apiKey(options: { rateLimit: { enabled: boolean } }): unknown
+  betterAuth(options: object): Auth
+  getMigrations(options: object): Promise<{ runMigrations(): Promise<void> }>
+}
+
+/**
+ * better-auth is an optional root devDependency: loaded through computed specifiers, so that
+ * a checkout whose node_modules predates it still typechecks (the middleware bench skips this
+ * variant when it is not installed).
+ */
+async function load(): Promise<BetterAuthModules> {
+  const [plugin, core, migration] = (await Promise.all(
+    ['@better-auth/api-key', 'better-auth', 'better-auth/db/migration'].map(
+      (specifier) => import(specifier),
+    ),
+  )) as [
+    Pick<BetterAuthModules, 'apiKey'>,
+    Pick<BetterAuthModules, 'betterAuth'>,
+    Pick<BetterAuthModules, 'getMigrations'>,
+  ]
+  return {
+    apiKey: plugin.apiKey,
+    betterAuth: core.betterAuth,
+    getMigrations: migration.getMigrations,
+  }
+}
 
 /** Creates the database, the user and the key; returns a verifier and the key's plaintext. */
 export async function openBetterAuth(): Promise<{
   verify(key: string): Promise<boolean>
   key: string
 }> {
+  const { apiKey, betterAuth, getMigrations } = await load()
   const dir = mkdtempSync(join(tmpdir(), 'keygate-bench-better-auth-'))
   const db = new Database(join(dir, 'auth.db'))
   const options = {
