@@ -90,6 +90,32 @@ describe.skipIf(!nginxAvailable)(`nginx auth_request → /v1/auth/check (${NGINX
     for (const name of Object.keys(spoof)) expect(last().headers[name], name).toBeUndefined()
   })
 
+  it('a client-sent X-On-Behalf-Of or X-Service-Token never reaches the upstream', async () => {
+    const { user, token } = await userToken([])
+    const smuggled = {
+      'x-on-behalf-of': '00000000-0000-4000-8000-000000000000',
+      'x-service-token': 'client-chosen-service-token-0123456789',
+    }
+    // Through a public rule (credentials not looked at) and beside a valid API token with the
+    // service-token header alone (the check does not read it).
+    const before = seen.length
+    expect((await fetch(`${nginx.url}/public/logo.png`, { headers: smuggled })).status).toBe(200)
+    for (const name of Object.keys(smuggled)) expect(last().headers[name], name).toBeUndefined()
+    const res = await fetch(`${nginx.url}/x`, {
+      headers: { authorization: `Bearer ${token}`, 'x-service-token': smuggled['x-service-token'] },
+    })
+    expect(res.status).toBe(200)
+    expect(last().headers['x-keygate-subject']).toBe(user.id)
+    expect(last().headers['x-service-token']).toBeUndefined()
+    expect(seen.length).toBe(before + 2)
+    // Beside the API token, X-On-Behalf-Of is refused by the check itself (never forwarded).
+    const delegated = await fetch(`${nginx.url}/x`, {
+      headers: { authorization: `Bearer ${token}`, 'x-on-behalf-of': smuggled['x-on-behalf-of'] },
+    })
+    expect(delegated.status).toBe(400)
+    expect(seen.length).toBe(before + 2)
+  })
+
   it('401 comes back to the client with its problem+json and challenge; the upstream is not reached', async () => {
     const before = seen.length
     const missing = await fetch(`${nginx.url}/things/1`)

@@ -187,6 +187,9 @@ export function nginxForwardAuth(options: { keygate: string; upstream: string; p
       proxy_set_header X-Keygate-Token-Id $keygate_token_id;
       proxy_set_header X-Keygate-Via $keygate_via;
       proxy_set_header Keygate-Assertion $keygate_assertion;
+      # Headers that name a service or a delegation are the gateway's to send, never the client's.
+      proxy_set_header X-On-Behalf-Of "";
+      proxy_set_header X-Service-Token "";
       proxy_http_version 1.1;
       proxy_set_header Connection "";
       proxy_pass http://app;
