@@ -1,4 +1,5 @@
-import type { AuthRequest } from './auth-request.js'
+import { adapterAuthenticator, type AdapterOptions } from './adapter-options.js'
+import { headersFromRaw, type AuthRequest } from './auth-request.js'
 import type { Authenticator, Verdict } from './authenticator.js'
 import { problemIdOf } from './check-request.js'
 import { MissingCredentialsError } from './errors.js'
@@ -85,4 +86,54 @@ export function validateGateScopes(scopes: readonly unknown[]): readonly string[
     throw new TypeError('requireScopes(): scopes must be one or more non-empty strings')
   }
   return validateScopes(scopes, 'requireScopes()')
+}
+
+/** Where a framework on Node's `http` keeps what the core reads of a request. */
+export type NodeRequestParts<R> = {
+  readonly method: (request: R) => string
+  /** The request-target as the client sent it: under a mounted router, the full one. */
+  readonly path: (request: R) => string
+  /** The Node request's `rawHeaders`, which keep every line (a second `Authorization` too). */
+  readonly rawHeaders: (request: R) => readonly string[]
+  /** The socket's peer address: the client IP unless `clientIp` says otherwise. */
+  readonly peerAddress: (request: R) => string | undefined
+}
+
+/**
+ * The gate of a middleware adapter on Node's `http` (Express, Koa): the authenticator from its
+ * options (validated once, here), and the request conversion with the `requestId` and
+ * `clientIp` options applied.
+ *
+ * @throws TypeError for bad options (the core's included).
+ * @example
+ * ```ts
+ * const gate = nodeAdapterGate(options, {
+ *   method: (req) => req.method,
+ *   path: (req) => req.originalUrl,
+ *   rawHeaders: (req) => req.rawHeaders,
+ *   peerAddress: (req) => req.socket.remoteAddress,
+ * })
+ * ```
+ */
+export function nodeAdapterGate<R>(
+  options: AdapterOptions<R>,
+  parts: NodeRequestParts<R>,
+): AdapterGate<R> {
+  const authenticator = adapterAuthenticator(options, {
+    where: 'keygate()',
+    functions: ['requestId', 'clientIp'],
+    badAuthenticator: 'authenticator must be a keygate Authenticator',
+  })
+  const requestId = options.requestId
+  const clientIp = options.clientIp ?? parts.peerAddress
+  return {
+    authenticator,
+    toAuthRequest: (request) => ({
+      method: parts.method(request),
+      path: parts.path(request),
+      header: headersFromRaw(parts.rawHeaders(request)),
+      clientIp: clientIp(request),
+      problemRequestId: requestId === undefined ? undefined : () => requestId(request),
+    }),
+  }
 }

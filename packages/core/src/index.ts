@@ -44,7 +44,14 @@ export {
 } from './create-authenticator.js'
 export { problemIdOf, withAuthenticate } from './check-request.js'
 export { adapterAuthenticator, type AdapterOptions, type AdapterSpec } from './adapter-options.js'
-export { adapterKit, validateGateScopes, type AdapterGate, type AdapterKit } from './adapter-kit.js'
+export {
+  adapterKit,
+  nodeAdapterGate,
+  validateGateScopes,
+  type AdapterGate,
+  type AdapterKit,
+  type NodeRequestParts,
+} from './adapter-kit.js'
 export { KeygateError } from './keygate-error.js'
 export { isScope, validateScopes } from './scopes.js'
 export { serviceToken, type ServiceTokenOptions } from './service-token.js'

@@ -1,5 +1,4 @@
-import type { AddressInfo } from 'node:net'
-import { runAdapterConformance } from '@keygate/testkit'
+import { runAdapterConformance, serve } from '@keygate/testkit'
 import express, { type ErrorRequestHandler } from 'express'
 import { keygate } from './index.js'
 
@@ -26,12 +25,6 @@ runAdapterConformance({
       res.status(500).type('text/plain').send('app error handler')
     }
     app.use(onError)
-    const server = app.listen(0, '127.0.0.1')
-    await new Promise<void>((resolve) => server.once('listening', resolve))
-    const { port } = server.address() as AddressInfo
-    return {
-      url: `http://127.0.0.1:${port}`,
-      close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-    }
+    return serve(app)
   },
 })

@@ -1,7 +1,6 @@
 import {
-  adapterAuthenticator,
   adapterKit,
-  headersFromRaw,
+  nodeAdapterGate,
   validateGateScopes,
   validateScopes,
   type AdapterGate,
@@ -87,26 +86,15 @@ function handler(
  * ```
  */
 export function keygate(options: ExpressAuthOptions): ExpressAuth {
-  const authenticator = adapterAuthenticator(options, {
-    where: 'keygate()',
-    functions: ['requestId', 'clientIp'],
-    badAuthenticator: 'authenticator must be a keygate Authenticator',
+  const gate = nodeAdapterGate(options, {
+    method: (req: Request) => req.method,
+    // Under a mounted router `req.url` is relative (`/health` for `/v1/health`); public paths
+    // and decisions must see the path the client sent.
+    path: (req) => req.originalUrl,
+    rawHeaders: (req) => req.rawHeaders,
+    peerAddress: (req) => req.socket.remoteAddress,
   })
-  const requestId = options.requestId
-  const clientIp = options.clientIp ?? ((req: Request) => req.socket.remoteAddress)
-  const gate: AdapterGate<Request> = {
-    authenticator,
-    toAuthRequest: (req) => ({
-      method: req.method,
-      // Under a mounted router `req.url` is relative (`/health` for `/v1/health`); public paths
-      // and decisions must see the path the client sent.
-      path: req.originalUrl,
-      // rawHeaders keeps every line, so a second Authorization header is seen (SPEC §2).
-      header: headersFromRaw(req.rawHeaders),
-      clientIp: clientIp(req),
-      problemRequestId: requestId === undefined ? undefined : () => requestId(req),
-    }),
-  }
+  const { authenticator } = gate
   return Object.assign(handler(gate, NO_SCOPES), {
     authenticator,
     requireScopes: (...scopes: string[]) => handler(gate, validateGateScopes(scopes)),

@@ -1,5 +1,3 @@
-import type { Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import {
   createAuthenticator,
   serviceToken,
@@ -8,24 +6,13 @@ import {
   type AuthenticatorOptions,
 } from '@keygate/core'
 import Koa from 'koa'
-import { afterEach, describe, expect, it } from 'vitest'
+import { serveEach } from '@keygate/testkit'
+import { describe, expect, it } from 'vitest'
 import { getPrincipal, keygate } from './index.js'
 
 const SECRET = 'koa-adapter-test-secret-0123456789'
-const servers: Server[] = []
-
-afterEach(async () => {
-  await Promise.all(
-    servers.splice(0).map((s) => new Promise<void>((resolve) => s.close(() => resolve()))),
-  )
-})
-
-async function listen(app: Koa): Promise<string> {
-  const server = app.listen(0, '127.0.0.1')
-  servers.push(server)
-  await new Promise<void>((resolve) => server.once('listening', resolve))
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`
-}
+const serveApp = serveEach()
+const listen = (app: Koa): Promise<string> => serveApp(app.callback())
 
 function options(extra: Partial<AuthenticatorOptions> = {}): AuthenticatorOptions {
   return {

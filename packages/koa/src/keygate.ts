@@ -1,8 +1,7 @@
 import type { IncomingMessage } from 'node:http'
 import {
-  adapterAuthenticator,
   adapterKit,
-  headersFromRaw,
+  nodeAdapterGate,
   validateGateScopes,
   validateScopes,
   type AdapterGate,
@@ -84,25 +83,14 @@ function settle(ctx: Context, next: Next, verdict: Verdict): Promise<void> {
  * ```
  */
 export function keygate(options: KoaAuthOptions): KoaAuth {
-  const authenticator = adapterAuthenticator(options, {
-    where: 'keygate()',
-    functions: ['requestId', 'clientIp'],
-    badAuthenticator: 'authenticator must be a keygate Authenticator',
+  const gate = nodeAdapterGate(options, {
+    method: (ctx: Context) => ctx.method,
+    // The path the client sent, even under a mounted sub-app.
+    path: (ctx) => ctx.originalUrl,
+    rawHeaders: (ctx) => ctx.req.rawHeaders,
+    peerAddress: (ctx) => ctx.req.socket.remoteAddress,
   })
-  const requestId = options.requestId
-  const clientIp = options.clientIp ?? ((ctx: Context) => ctx.req.socket.remoteAddress)
-  const gate: AdapterGate<Context> = {
-    authenticator,
-    toAuthRequest: (ctx) => ({
-      method: ctx.method,
-      // The path the client sent, even under a mounted sub-app.
-      path: ctx.originalUrl,
-      // rawHeaders keeps every line, so a second Authorization header is seen (SPEC §2).
-      header: headersFromRaw(ctx.req.rawHeaders),
-      clientIp: clientIp(ctx),
-      problemRequestId: requestId === undefined ? undefined : () => requestId(ctx),
-    }),
-  }
+  const { authenticator } = gate
   return Object.assign(middleware(gate, NO_SCOPES), {
     authenticator,
     requireScopes: (...scopes: string[]) => middleware(gate, validateGateScopes(scopes)),
