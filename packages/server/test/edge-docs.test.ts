@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import { IDENTITY_HEADERS } from '../src/edge/create-edge-gate.js'
+import { checkRules, compileRules } from '../src/edge/forward-auth-rules.js'
 import { CHECK_PATH } from '../src/routes/check-auth.js'
 import { nginxForwardAuth } from './nginx.js'
 
@@ -21,6 +22,22 @@ function block(name: string): string {
 }
 
 describe('docs/edge.md', () => {
+  it('the example rules let no method but GET and HEAD through with a read scope', () => {
+    const config = JSON.parse(block('forward-auth-rules')) as { forwardAuth: { rules: unknown } }
+    const rules = checkRules(config.forwardAuth.rules)
+    if (typeof rules === 'string') throw new Error(rules)
+    const match = compileRules(rules)
+    for (const rule of rules) {
+      if (rule.public === true || rule.path.endsWith('/*') === false) continue
+      const path = `${rule.path.slice(0, -2)}/42`
+      for (const method of ['POST', 'PUT', 'PATCH', 'DELETE', 'PURGE', 'PROPPATCH']) {
+        const scopes = match(method, path)?.scopes ?? []
+        expect(scopes.length, `${method} ${path}`).toBeGreaterThan(0)
+        for (const scope of scopes) expect(scope, `${method} ${path}`).not.toMatch(/:read$/)
+      }
+    }
+  })
+
   it('shows the nginx configuration the tests run, byte for byte', () => {
     const tested = nginxForwardAuth({
       keygate: '127.0.0.1:4400',

@@ -84,6 +84,26 @@ describe('GET /v1/auth/check', () => {
       await problem(res, 403, 'insufficient_scope')
     })
 
+    it('PATCH, like every method but GET and HEAD, needs the write scope', async () => {
+      const read = await userToken(['things:read'])
+      const write = await userToken(['things:read', 'things:write'])
+      for (const method of ['PATCH', 'POST', 'PUT', 'DELETE', 'PROPPATCH']) {
+        const headers = (token: string) =>
+          traefikHeaders(method, '/things/42', { authorization: `Bearer ${token}` })
+        const res = await check('/v1/auth/check', headers(read.token))
+        expect(res.headers.get('www-authenticate'), method).toContain('scope="things:write"')
+        await problem(res, 403, 'insufficient_scope')
+        expect((await check('/v1/auth/check', headers(write.token))).status, method).toBe(200)
+      }
+      for (const method of ['GET', 'HEAD']) {
+        const res = await check(
+          '/v1/auth/check',
+          traefikHeaders(method, '/things/42', { authorization: `Bearer ${read.token}` }),
+        )
+        expect(res.status, method).toBe(200)
+      }
+    })
+
     it('refuses a revoked token at once', async () => {
       const { token } = await userToken([])
       const headers = traefikHeaders('GET', '/', { authorization: `Bearer ${token}` })
