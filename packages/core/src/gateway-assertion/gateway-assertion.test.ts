@@ -2,7 +2,7 @@ import { createHmac, generateKeyPairSync, sign as nodeSign, type KeyObject } fro
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { JWK } from 'jose'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { headersFromRecord, type AuthRequest } from '../auth-request.js'
 import { createAuthenticator, type AuthResult } from '../create-authenticator.js'
 import { createSessionSigner } from '../sessions/create-session-signer.js'
@@ -372,13 +372,14 @@ describe('gatewayAssertion with the JWKS of its issuer', () => {
     ).toEqual({ code: 'invalid_token', detail: 'No key matches the token' })
     expect(fetches).toBe(1)
 
-    // With no cooldown, the unknown kid makes one refetch, then the rotated key verifies.
+    // With the shortest cooldown allowed, once it has passed, the unknown kid makes one
+    // refetch, then the rotated key verifies.
     const eager = createAuthenticator({
       strategies: [
         gatewayAssertion({
           issuer,
           audience: AUDIENCE,
-          jwks: { url: `${issuer}/.well-known/jwks.json`, cooldownMs: 0 },
+          jwks: { url: `${issuer}/.well-known/jwks.json`, cooldownMs: 1000 },
         }),
       ],
       env: {},
@@ -388,10 +389,27 @@ describe('gatewayAssertion with the JWKS of its issuer', () => {
       await eager.authenticate(request({ 'keygate-assertion': sign('k1', 'ok') })),
     ).toMatchObject({ ok: true })
     published = [PUBLIC, publicJWK(attacker.publicKey, 'k2')]
-    expect(
-      await eager.authenticate(request({ 'keygate-assertion': sign('k2', 'attacker') })),
-    ).toMatchObject({ ok: true, principal: { subject: USER } })
+    vi.useFakeTimers({ toFake: ['Date'], now: Date.now() + 1001 })
+    try {
+      expect(
+        await eager.authenticate(request({ 'keygate-assertion': sign('k2', 'attacker') })),
+      ).toMatchObject({ ok: true, principal: { subject: USER } })
+    } finally {
+      vi.useRealTimers()
+    }
     expect(fetches).toBe(3)
+  })
+
+  it('refuses a JWKS cooldown under 1 s at construction: unknown kids would each cause a fetch', () => {
+    for (const cooldownMs of [0, 1, 999]) {
+      expect(() =>
+        gatewayAssertion({ issuer, audience: AUDIENCE, jwks: { url: `${issuer}/j`, cooldownMs } }),
+      ).toThrow(
+        new TypeError(
+          'gatewayAssertion(): jwks.cooldownMs must be an integer ≥ 1000 (a shorter cooldown lets any token naming an unknown kid cause a key set fetch)',
+        ),
+      )
+    }
   })
 
   it('answers 503 auth_unavailable, never 401, when the JWKS cannot be fetched', async () => {

@@ -120,7 +120,17 @@ describe('sessions: options are validated once, at creation', () => {
     [
       'a negative cooldown',
       { keys: undefined, jwks: { url: 'https://a.test/j', cooldownMs: -1 } },
-      'jwks.cooldownMs must be an integer ≥ 0',
+      'jwks.cooldownMs must be an integer ≥ 1000 (a shorter cooldown lets any token naming an unknown kid cause a key set fetch)',
+    ],
+    [
+      'no cooldown (every unknown kid would refetch the key set)',
+      { keys: undefined, jwks: { url: 'https://a.test/j', cooldownMs: 0 } },
+      'jwks.cooldownMs must be an integer ≥ 1000 (a shorter cooldown lets any token naming an unknown kid cause a key set fetch)',
+    ],
+    [
+      'a cooldown under a second',
+      { keys: undefined, jwks: { url: 'https://a.test/j', cooldownMs: 999 } },
+      'jwks.cooldownMs must be an integer ≥ 1000 (a shorter cooldown lets any token naming an unknown kid cause a key set fetch)',
     ],
     [
       'a zero timeout',

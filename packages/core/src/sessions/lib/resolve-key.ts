@@ -28,7 +28,11 @@ export type SessionJWKSOptions = {
   url: string | URL
   /** Allows a plain `http:` URL on a non-loopback host (a private network). Default false. */
   allowHTTP?: boolean
-  /** Least time between two fetches caused by an unknown `kid`. Default 30 000 ms. */
+  /**
+   * Least time between two fetches caused by an unknown `kid`. Default 30 000 ms; at least
+   * 1 000 ms: anyone can send a token naming a `kid` nobody published, so a shorter cooldown
+   * lets every such request make the verifier fetch the key set.
+   */
   cooldownMs?: number
   /** How long a fetched key set is used before it is fetched again. Default 600 000 ms. */
   cacheMaxAgeMs?: number
@@ -146,6 +150,9 @@ export function localKeyResolver(
 
 const LOOPBACK = /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/i
 
+/** The shortest `jwks.cooldownMs` accepted: at most one fetch a second caused by unknown `kid`s. */
+export const MIN_JWKS_COOLDOWN_MS = 1000
+
 function checkMs(
   value: unknown,
   name: string,
@@ -155,7 +162,11 @@ function checkMs(
 ): number {
   if (value === undefined) return fallback
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min) {
-    throw new TypeError(`${label}: jwks.${name} must be an integer ≥ ${min}`)
+    const why =
+      name === 'cooldownMs'
+        ? ' (a shorter cooldown lets any token naming an unknown kid cause a key set fetch)'
+        : ''
+    throw new TypeError(`${label}: jwks.${name} must be an integer ≥ ${min}${why}`)
   }
   return value
 }
@@ -189,7 +200,7 @@ export function remoteKeyResolver(
   if (!secure) {
     throw new TypeError(`${label}: jwks.url must be https: (http: only on loopback or allowHTTP)`)
   }
-  const cooldownMs = checkMs(options.cooldownMs, 'cooldownMs', 0, 30_000, label)
+  const cooldownMs = checkMs(options.cooldownMs, 'cooldownMs', MIN_JWKS_COOLDOWN_MS, 30_000, label)
   const cacheMaxAgeMs = checkMs(options.cacheMaxAgeMs, 'cacheMaxAgeMs', 1, 600_000, label)
   const timeoutMs = checkMs(options.timeoutMs, 'timeoutMs', 1, 5_000, label)
   const retryMs = checkMs(options.retryMs, 'retryMs', 0, 1_000, label)
