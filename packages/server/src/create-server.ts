@@ -215,16 +215,14 @@ export async function createServer(
   }
   // Forward-auth decides with the same API-token and session strategies as the API (docs/edge.md).
   const edgeGate = createEdgeGate({
+    ...gateOptions,
     strategies: [strategy, sessions.strategy],
     rules: config.forwardAuth.rules,
-    realm: config.realm,
     assertions: createAssertionIssuer({
       keyring: sessions.keyring,
       issuer: config.sessions.issuer,
       ttlSeconds: config.forwardAuth.assertionTtlSeconds,
     }),
-    logger: app.log,
-    onDecision: gateOptions.onDecision,
   })
   // The revocation stream of remote verifiers (GET /v1/auth/revocations): a backlog in the
   // database, read again whenever another instance says it revoked something.

@@ -1,15 +1,13 @@
 import {
   AuthError,
   AuthUnavailableError,
-  createAuthenticator,
   describeError,
-  type AuthDecision,
   type HeaderValues,
-  type Logger,
   type Principal,
   type ProblemResponse,
   type Strategy,
 } from '@keygate/core'
+import { createGate, type GateOptions } from '../auth/create-gate.js'
 import { ServiceError } from '../lib/errors.js'
 import { serviceProblem, type ServiceProblem } from '../lib/service-problem.js'
 import type { AssertionIssuer } from './create-assertion-issuer.js'
@@ -25,14 +23,11 @@ export const IDENTITY_HEADERS = {
 } as const
 
 /** Options of {@link createEdgeGate}. */
-export type EdgeGateOptions = {
+export type EdgeGateOptions = GateOptions & {
   /** API tokens and sessions (the token service's own strategies). */
   strategies: readonly Strategy[]
   rules: readonly ForwardAuthRule[]
-  realm: string
   assertions: AssertionIssuer
-  logger: Logger
-  onDecision?: ((decision: AuthDecision) => void) | undefined
 }
 
 /** The request being decided: the original one, as a proxy reports it or as `keygate proxy` sees it. */
@@ -84,16 +79,8 @@ export type EdgeGate = {
  */
 export function createEdgeGate(options: EdgeGateOptions): EdgeGate {
   const match = compileRules(options.rules)
-  const authenticator = createAuthenticator({
-    strategies: options.strategies,
-    realm: options.realm,
-    logger: options.logger,
-    // The rules decide what is public, never a path list.
-    publicPaths: [],
-    devMode: false,
-    whenUnset: 'deny',
-    ...(options.onDecision === undefined ? {} : { onDecision: options.onDecision }),
-  })
+  // Built like every gate of the service: the rules decide what is public, never a path list.
+  const authenticator = createGate(options)
   const { assertions, logger } = options
 
   return {
