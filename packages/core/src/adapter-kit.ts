@@ -137,3 +137,35 @@ export function nodeAdapterGate<R>(
     }),
   }
 }
+
+/**
+ * What the `keygate()` of a middleware adapter (Express, Koa) returns: the gate's middleware,
+ * its authenticator, and `requireScopes()` bound to this gate.
+ */
+export type MiddlewareGate<M> = M & {
+  readonly authenticator: Authenticator
+  /** This gate's `requireScopes` (the same check, bound to this gate). */
+  requireScopes(...scopes: string[]): M
+}
+
+const NO_SCOPES: readonly string[] = Object.freeze([])
+
+/**
+ * Builds a {@link MiddlewareGate} from `middlewareOf(scopes)`, the adapter's middleware that
+ * checks `gate` with these scopes; the bound `requireScopes()` validates its scopes once.
+ *
+ * @throws TypeError from `requireScopes()` for an empty list or an invalid scope.
+ * @example
+ * ```ts
+ * return middlewareGate(gate, (scopes) => handler(gate, scopes))
+ * ```
+ */
+export function middlewareGate<R, M extends object>(
+  gate: AdapterGate<R>,
+  middlewareOf: (scopes: readonly string[]) => M,
+): MiddlewareGate<M> {
+  return Object.assign(middlewareOf(NO_SCOPES), {
+    authenticator: gate.authenticator,
+    requireScopes: (...scopes: string[]) => middlewareOf(validateGateScopes(scopes)),
+  })
+}

@@ -46,10 +46,12 @@ export { problemIdOf, withAuthenticate } from './check-request.js'
 export { adapterAuthenticator, type AdapterOptions, type AdapterSpec } from './adapter-options.js'
 export {
   adapterKit,
+  middlewareGate,
   nodeAdapterGate,
   validateGateScopes,
   type AdapterGate,
   type AdapterKit,
+  type MiddlewareGate,
   type NodeRequestParts,
 } from './adapter-kit.js'
 export { KeygateError } from './keygate-error.js'

@@ -1,11 +1,11 @@
 import {
   adapterKit,
+  middlewareGate,
   nodeAdapterGate,
-  validateGateScopes,
   validateScopes,
   type AdapterGate,
   type AdapterOptions,
-  type Authenticator,
+  type MiddlewareGate,
   type Principal,
   type Verdict,
 } from '@keygate/core'
@@ -32,15 +32,10 @@ declare global {
  */
 export type ExpressAuthOptions = AdapterOptions<Request>
 
-/** The middleware returned by {@link keygate}. */
-export type ExpressAuth = RequestHandler & {
-  readonly authenticator: Authenticator
-  /** This gate's {@link requireScopes} (the same check, bound to this gate). */
-  requireScopes(...scopes: string[]): RequestHandler
-}
+/** The middleware returned by {@link keygate}, with its authenticator and bound `requireScopes`. */
+export type ExpressAuth = MiddlewareGate<RequestHandler>
 
 const kit = adapterKit<Request>((req) => req)
-const NO_SCOPES: readonly string[] = Object.freeze([])
 
 function settle(req: Request, res: Response, next: NextFunction, verdict: Verdict): void {
   if (verdict.ok) {
@@ -94,11 +89,7 @@ export function keygate(options: ExpressAuthOptions): ExpressAuth {
     rawHeaders: (req) => req.rawHeaders,
     peerAddress: (req) => req.socket.remoteAddress,
   })
-  const { authenticator } = gate
-  return Object.assign(handler(gate, NO_SCOPES), {
-    authenticator,
-    requireScopes: (...scopes: string[]) => handler(gate, validateGateScopes(scopes)),
-  })
+  return middlewareGate(gate, (scopes) => handler(gate, scopes))
 }
 
 /**

@@ -1,12 +1,12 @@
 import type { IncomingMessage } from 'node:http'
 import {
   adapterKit,
+  middlewareGate,
   nodeAdapterGate,
-  validateGateScopes,
   validateScopes,
   type AdapterGate,
   type AdapterOptions,
-  type Authenticator,
+  type MiddlewareGate,
   type Principal,
   type Verdict,
 } from '@keygate/core'
@@ -29,16 +29,11 @@ declare module 'koa' {
  */
 export type KoaAuthOptions = AdapterOptions<Context>
 
-/** The middleware returned by {@link keygate}. */
-export type KoaAuth = Middleware & {
-  readonly authenticator: Authenticator
-  /** This gate's {@link requireScopes} (the same check, bound to this gate). */
-  requireScopes(...scopes: string[]): Middleware
-}
+/** The middleware returned by {@link keygate}, with its authenticator and bound `requireScopes`. */
+export type KoaAuth = MiddlewareGate<Middleware>
 
 // The memo is the Node request, which mounted sub-apps share with their parent.
 const kit = adapterKit<Context>((ctx) => ctx.req)
-const NO_SCOPES: readonly string[] = Object.freeze([])
 
 function middleware(
   bound: AdapterGate<Context> | undefined,
@@ -90,11 +85,7 @@ export function keygate(options: KoaAuthOptions): KoaAuth {
     rawHeaders: (ctx) => ctx.req.rawHeaders,
     peerAddress: (ctx) => ctx.req.socket.remoteAddress,
   })
-  const { authenticator } = gate
-  return Object.assign(middleware(gate, NO_SCOPES), {
-    authenticator,
-    requireScopes: (...scopes: string[]) => middleware(gate, validateGateScopes(scopes)),
-  })
+  return middlewareGate(gate, (scopes) => middleware(gate, scopes))
 }
 
 /**

@@ -107,6 +107,23 @@ export function runHelperConformance(options: HelperConformanceOptions): void {
       })
     })
 
+    it('rejects bad options with a TypeError naming them', () => {
+      expect(() => options.keygate(null as never)).toThrow(
+        new TypeError('keygate(): options are required'),
+      )
+      expect(() => options.keygate({ authenticator: {} } as never)).toThrow(
+        new TypeError('keygate(): authenticator must be a keygate Authenticator'),
+      )
+      const gate = options.keygate({
+        strategies: [serviceToken({ source: staticSecrets([SECRET]) })],
+      })
+      for (const scopes of [[], ['']]) {
+        expect(() => gate.requireScopes(...scopes)).toThrow(
+          new TypeError('requireScopes(): scopes must be one or more non-empty strings'),
+        )
+      }
+    })
+
     it('applies the one scope grammar (RFC 6749 §3.3), on the gate method too', () => {
       expect(() => options.requireScopes()).toThrow(/at least one scope is required/)
       expect(() => options.requireScopes('two words')).toThrow(/"two words" is not a valid scope/)
