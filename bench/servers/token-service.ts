@@ -51,6 +51,17 @@ server.route({
   method: 'GET',
   url: '/bench/protected',
   config: { keygate: { scopes: ['tokens:read'] } },
+  // /health's response schema too, so that both serialise alike and only the auth differs.
+  schema: {
+    response: {
+      200: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['status'],
+        properties: { status: { type: 'string', enum: ['ok'] } },
+      },
+    },
+  },
   handler: (_request, reply) => reply.send({ status: 'ok' }),
 })
 await createUser({

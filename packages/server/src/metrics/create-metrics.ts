@@ -1,5 +1,6 @@
 import type { AuthDecision, SecretRefreshEvent } from '@keygate/core'
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client'
+import { collectDefaultMetrics, Counter, Gauge, Registry, type Metric } from 'prom-client'
+import { BucketHistogram, tally3 } from './tally.js'
 
 /**
  * The token service's Prometheus metrics: one {@link Registry} per server instance (never
@@ -71,27 +72,45 @@ function processMetrics(): Registry {
 export function createMetrics(options: MetricsOptions): ServerMetrics {
   const registry = new Registry()
   const registers = [registry]
-  const decisions = new Counter({
+  // The request path only adds to plain tallies (prom-client hashes labels on every call); the
+  // counters read them when scraped.
+  const decided = tally3()
+  new Counter({
     name: 'keygate_auth_decisions_total',
     help: 'Authentication and authorization decisions, by strategy, outcome and error code.',
     labelNames: ['strategy', 'outcome', 'code'] as const,
     registers,
+    collect() {
+      this.reset()
+      for (const [strategy, outcome, code, n] of decided.entries())
+        this.inc({ strategy, outcome, code }, n)
+    },
   })
-  const verification = new Histogram({
-    name: 'keygate_auth_verification_seconds',
-    help: 'Time from the start of authentication to its decision.',
-    buckets: VERIFICATION_BUCKETS,
-    registers,
-  })
-  const cacheHits = new Counter({
+  const verification = new BucketHistogram(
+    'keygate_auth_verification_seconds',
+    'Time from the start of authentication to its decision.',
+    VERIFICATION_BUCKETS,
+  )
+  // Read by the registry as any metric: name, help, type, get() and reset().
+  registry.registerMetric(verification as unknown as Metric)
+  const looked = { hits: 0, misses: 0 }
+  new Counter({
     name: 'keygate_token_cache_hits_total',
     help: 'API-token verifications answered from the cache.',
     registers,
+    collect() {
+      this.reset()
+      this.inc(looked.hits)
+    },
   })
-  const cacheMisses = new Counter({
+  new Counter({
     name: 'keygate_token_cache_misses_total',
     help: 'API-token verifications that asked the store.',
     registers,
+    collect() {
+      this.reset()
+      this.inc(looked.misses)
+    },
   })
   const rateLimited = new Counter({
     name: 'keygate_rate_limit_rejections_total',
@@ -127,18 +146,14 @@ export function createMetrics(options: MetricsOptions): ServerMetrics {
     registry,
     contentType: registry.contentType,
     decision(decision) {
-      decisions.inc({
-        strategy: decision.strategy ?? 'none',
-        outcome: decision.outcome,
-        code: decision.code ?? 'none',
-      })
+      decided.add(decision.strategy ?? 'none', decision.outcome, decision.code ?? 'none')
     },
     verification(seconds) {
       verification.observe(seconds)
     },
     cache(event) {
-      if (event === 'hit') cacheHits.inc()
-      else cacheMisses.inc()
+      if (event === 'hit') looked.hits++
+      else looked.misses++
     },
     rateLimited(limit) {
       rateLimited.inc({ limit })

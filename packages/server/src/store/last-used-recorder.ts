@@ -69,13 +69,19 @@ export function createLastUsedRecorder(options: LastUsedRecorderOptions): LastUs
   // An early (maxBatch) flush is under way, or the last write failed: wait for the timer.
   let holdEarly = false
 
+  // The id inserted last: it is already at the end, so a token used again and again (the common
+  // case, on every request) updates its time in place without a delete and an insert.
+  let last: string | undefined
+
   function keep(id: string, at: Date): void {
     const seen = pending.get(id)
-    if (seen === undefined || at > seen) {
-      // Re-inserting moves the id to the end: the oldest uses are the first dropped.
+    if (seen !== undefined && at.getTime() <= seen.getTime()) return
+    // Re-inserting moves the id to the end: the oldest uses are the first dropped.
+    if (id !== last || seen === undefined) {
       pending.delete(id)
-      pending.set(id, at)
+      last = id
     }
+    pending.set(id, at)
   }
 
   async function drain(): Promise<void> {
