@@ -294,7 +294,12 @@ describe('keygate proxy', () => {
       const keys = `${shortLived.url}/.well-known/jwks.json`
       const check = createAuthenticator({
         strategies: [
-          gatewayAssertion({ jwks: { url: keys }, audience: upstreamURL, clockToleranceSec: 0 }),
+          gatewayAssertion({
+            jwks: { url: keys },
+            issuer: ISSUER,
+            audience: upstreamURL,
+            clockToleranceSec: 0,
+          }),
         ],
         env: {},
       })

@@ -159,6 +159,11 @@ describe('gatewayAssertion', () => {
       'The assertion was issued by another issuer',
     ],
     [
+      'no issuer',
+      forge(HEAD, claims({ iss: undefined })),
+      'The assertion was issued by another issuer',
+    ],
+    [
       'alg none',
       forge({ ...HEAD, alg: 'none' }, claims(), 'none'),
       'The token algorithm is not allowed',
@@ -260,13 +265,20 @@ describe('gatewayAssertion', () => {
   })
 
   it('validates its options once, naming the bad one', () => {
-    const base = { keys: [PUBLIC], audience: AUDIENCE }
+    const base = { keys: [PUBLIC], audience: AUDIENCE, issuer: ISSUER }
     expect(() => gatewayAssertion({ ...base, audience: '' })).toThrow(
       'gatewayAssertion(): audience must be a non-empty string',
     )
-    expect(() => gatewayAssertion({ audience: AUDIENCE })).toThrow(
-      'gatewayAssertion(): give keys, jwks or issuer',
+    // No issuer: refused even with keys, so iss is always checked.
+    const required = new TypeError(
+      "gatewayAssertion(): issuer is required: the iss of the assertions (the token service's sessions.issuer)",
     )
+    for (const issuer of [undefined, '', 42]) {
+      expect(() => gatewayAssertion({ ...base, issuer: issuer as never })).toThrow(required)
+      expect(() => gatewayAssertion({ audience: AUDIENCE, issuer: issuer as never })).toThrow(
+        required,
+      )
+    }
     expect(() => gatewayAssertion({ audience: AUDIENCE, issuer: 'keygate' })).toThrow(
       'gatewayAssertion(): give keys or jwks, or an issuer that is an https: URL',
     )
@@ -283,7 +295,7 @@ describe('gatewayAssertion', () => {
       'gatewayAssertion(): keys[0] is a private key; pass its public part',
     )
     expect(() =>
-      gatewayAssertion({ audience: AUDIENCE, jwks: { url: 'http://auth.example.test/j' } }),
+      gatewayAssertion({ ...base, keys: undefined, jwks: { url: 'http://auth.example.test/j' } }),
     ).toThrow('gatewayAssertion(): jwks.url must be https: (http: only on loopback or allowHTTP)')
   })
 })

@@ -20,17 +20,20 @@ import {
 import { ASSERTION_HEADER, ASSERTION_TYP, MAX_ASSERTION_TTL_SEC } from './assertion-format.js'
 
 /**
- * Options of {@link gatewayAssertion}. Keys come from exactly one of `keys` and `jwks`, or, when
- * neither is given, from `<issuer>/.well-known/jwks.json`.
+ * Options of {@link gatewayAssertion}. `issuer` and `audience` are required. Keys come from
+ * exactly one of `keys` and `jwks`, or, when neither is given, from
+ * `<issuer>/.well-known/jwks.json`.
  */
 export type GatewayAssertionOptions = {
   /** The `aud` this upstream requires: its own origin, or the audience the gateway is told. */
   audience: string
   /**
-   * Required `iss` (the token service). When it is an `https:` URL (or `http:` on loopback) and
+   * The `iss` every assertion must carry: the token service's `sessions.issuer`. Required, so
+   * that keys shared with anything else that signs (another deployment, a test instance) never
+   * make its tokens acceptable here. When it is an `https:` URL (or `http:` on loopback) and
    * neither `keys` nor `jwks` is given, the JWKS is fetched from `/.well-known/jwks.json` under it.
    */
-  issuer?: string
+  issuer: string
   /** A remote JWKS, cached, refetched on an unknown `kid` at most once per `cooldownMs`. */
   jwks?: SessionJWKSOptions
   /** A fixed set of public keys, each with a `kid`. */
@@ -113,7 +116,7 @@ function parseScope(value: unknown): readonly string[] {
  * the chain. Then, each failure `401 invalid_token` with a fixed detail: JWS shape; protected
  * header (`alg` on the allow-list, never `none` or `HS*`; a plain `kid`; no `jku`/`jwk`/`x5u`/
  * `x5c`/`crit`); signature with the key of that `kid`; `typ` `keygate-assertion+jwt`; `aud`
- * (required); `iss` when configured; `exp`, `iat`, `jti` and `sub` (a UUID) required; `exp`
+ * (required); `iss` (required, equal to `issuer`); `exp`, `iat`, `jti` and `sub` (a UUID) required; `exp`
  * at most 60 s after `iat`; leeway bounded to 30 s.
  *
  * @throws TypeError at creation for a bad option.
@@ -139,15 +142,16 @@ export function gatewayAssertion(options: GatewayAssertionOptions): Strategy {
     throw new TypeError(`${NAME}: audience must be a non-empty string`)
   }
   const audience = options.audience
-  const issuer = options.issuer
-  if (issuer !== undefined && (typeof issuer !== 'string' || issuer === '')) {
-    throw new TypeError(`${NAME}: issuer must be a non-empty string`)
+  const issuer: unknown = options.issuer
+  if (typeof issuer !== 'string' || issuer === '') {
+    throw new TypeError(
+      `${NAME}: issuer is required: the iss of the assertions (the token service's sessions.issuer)`,
+    )
   }
   let getKey: JWTVerifyGetKey
   if (options.keys !== undefined) getKey = localKeyResolver(options.keys, NAME)
   else if (options.jwks !== undefined) getKey = remoteKeyResolver(options.jwks, NAME)
-  else if (issuer !== undefined) getKey = remoteKeyResolver(jwksOfIssuer(issuer), NAME)
-  else throw new TypeError(`${NAME}: give keys, jwks or issuer`)
+  else getKey = remoteKeyResolver(jwksOfIssuer(issuer), NAME)
   const algorithms = [...(options.algorithms ?? DEFAULT_SESSION_ALGORITHMS)]
   if (algorithms.length === 0 || !algorithms.every(isSessionAlgorithm)) {
     throw new TypeError(
@@ -176,8 +180,8 @@ export function gatewayAssertion(options: GatewayAssertionOptions): Strategy {
     clockTolerance,
     // `iat` must be present and not in the future; the lifetime bound is checked below.
     maxTokenAge: MAX_ASSERTION_TTL_SEC,
-    requiredClaims: ['exp', 'iat', 'jti', 'sub'],
-    ...(issuer === undefined ? {} : { issuer }),
+    requiredClaims: ['iss', 'exp', 'iat', 'jti', 'sub'],
+    issuer,
   }
   let logger: Logger = silentLogger
 
