@@ -8,7 +8,8 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { digestAPIToken, generateAPIToken, type APITokenVerifier } from '@keygate/core'
-import { createAPITokenVerifier, openStore } from '@keygate/server'
+// The store alone: the service's HTTP stack (Fastify, pino, prom-client) stays unloaded.
+import { createAPITokenVerifier, openStore } from '@keygate/server/store'
 
 /** Opens the store and issues the bench's token; returns the verifier and the token's plaintext. */
 export async function openBenchTokenStore(): Promise<{
