@@ -1,0 +1,53 @@
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import {
+  apiTokens,
+  createAuthenticator,
+  digestAPIToken,
+  generateAPIToken,
+  headersFromRaw,
+} from '@keygate/core'
+import { afterAll, expect, it } from 'vitest'
+import * as entry from '@keygate/server/store'
+
+const dir = mkdtempSync(join(tmpdir(), 'keygate-store-entry-'))
+afterAll(() => rmSync(dir, { recursive: true, force: true }))
+
+it('@keygate/server/store verifies an API token against a SQLite file on its own', async () => {
+  expect(Object.keys(entry).sort()).toEqual([
+    'ConflictError',
+    'InvalidCursorError',
+    'createAPITokenVerifier',
+    'createLastUsedRecorder',
+    'openStore',
+  ])
+  const store = await entry.openStore({ url: `sqlite:${join(dir, 'keygate.db')}` })
+  try {
+    await store.migrate()
+    const user = await store.users.create({
+      email: 'a@example.com',
+      passwordHash: null,
+      role: 'user',
+    })
+    const { token, hint } = generateAPIToken()
+    await store.tokens.create({
+      userId: user.id,
+      name: 'entry',
+      scopes: ['tokens:read'],
+      expiresAt: new Date(Date.now() + 60_000),
+      digest: await digestAPIToken(token),
+      hint,
+    })
+    const gate = createAuthenticator({
+      strategies: [apiTokens({ store: entry.createAPITokenVerifier({ store }) })],
+    })
+    const verdict = await gate.check(
+      { method: 'GET', path: '/x', header: headersFromRaw(['Authorization', `Bearer ${token}`]) },
+      ['tokens:read'],
+    )
+    expect(verdict).toMatchObject({ ok: true, principal: { subject: user.id, via: 'api-token' } })
+  } finally {
+    await store.close()
+  }
+})
