@@ -10,28 +10,18 @@ import { join } from 'node:path'
 import { randomBytes } from 'node:crypto'
 import pg from 'pg'
 import { createUser, openStore } from '@keygate/server'
+import { postgresReachable, TEST_PG_URL } from '@keygate/testkit/postgres'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { start } from '../src/server.js'
 import { runKeygate, startApp, startTokenService, type Proc } from './processes.js'
 
-const PG_URL = process.env.KEYGATE_TEST_PG_URL ?? 'postgres://root@127.0.0.1:5432/test'
+const PG_URL = TEST_PG_URL
 const REDIS_URL = process.env.KEYGATE_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379'
 const PASSWORD = 'correct horse battery staple'
 const SERVICE_TOKEN = randomBytes(32).toString('base64url')
 
 type Backend = 'sqlite' | 'postgres+redis'
 
-async function postgresReachable(): Promise<boolean> {
-  const client = new pg.Client({ connectionString: PG_URL, connectionTimeoutMillis: 3000 })
-  try {
-    await client.connect()
-    return true
-  } catch {
-    return false
-  } finally {
-    await client.end().catch(() => {})
-  }
-}
 const pgUp = await postgresReachable()
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))

@@ -7,12 +7,12 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import pg from 'pg'
+import { postgresReachable, postgresSchema, TEST_PG_URL } from '@keygate/testkit/postgres'
 import { afterAll, describe, it } from 'vitest'
 
 export const BIN = fileURLToPath(new URL('../src/bin/keygate.ts', import.meta.url))
 const TSX = import.meta.resolve('tsx')
-export const PG_URL = process.env.KEYGATE_TEST_PG_URL ?? 'postgres://root@127.0.0.1:5432/test'
+export const PG_URL = TEST_PG_URL
 
 /** A finished run: exit code and everything written. */
 export type Result = { code: number | null; stdout: string; stderr: string }
@@ -112,19 +112,7 @@ export function json<T = unknown>(result: Result): T {
   }
 }
 
-async function checkPostgres(): Promise<boolean> {
-  const client = new pg.Client({ connectionString: PG_URL, connectionTimeoutMillis: 3000 })
-  try {
-    await client.connect()
-    return true
-  } catch {
-    return false
-  } finally {
-    await client.end().catch(() => {})
-  }
-}
-
-const postgresReachable = await checkPostgres()
+const postgresUp = await postgresReachable()
 
 /** A database of its own: a SQLite file in `dir`, or a fresh PostgreSQL schema dropped after. */
 export type TestDatabase = {
@@ -142,19 +130,11 @@ export function sqliteDatabase(dir: string): TestDatabase {
 }
 
 export function postgresDatabase(): TestDatabase {
-  const schema = `kg_cli_${Math.random().toString(36).slice(2, 10)}`
+  const { schema, drop } = postgresSchema('kg_cli')
   return {
     backend: 'postgres',
     env: { KEYGATE_DATABASE_URL: PG_URL, KEYGATE_DATABASE_SCHEMA: schema },
-    async drop() {
-      const client = new pg.Client({ connectionString: PG_URL })
-      await client.connect()
-      try {
-        await client.query(`drop schema if exists "${schema}" cascade`)
-      } finally {
-        await client.end()
-      }
-    },
+    drop,
   }
 }
 
@@ -162,7 +142,7 @@ export function postgresDatabase(): TestDatabase {
 export function forEachBackend(name: string, body: (backend: 'sqlite' | 'postgres') => void): void {
   for (const backend of ['sqlite', 'postgres'] as const) {
     describe(`${name} [${backend}]`, () => {
-      if (backend === 'postgres' && !postgresReachable && process.env.CI !== 'true') {
+      if (backend === 'postgres' && !postgresUp && process.env.CI !== 'true') {
         it.skip(`PostgreSQL unreachable at ${PG_URL} (CI=true fails instead of skipping)`, () => {})
         return
       }

@@ -6,7 +6,7 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import pg from 'pg'
+import { postgresReachable, postgresSchema, TEST_PG_URL } from '@keygate/testkit/postgres'
 import { afterAll, beforeAll, describe, it } from 'vitest'
 import {
   createServer,
@@ -18,26 +18,13 @@ import { openStore } from '../src/store/index.js'
 import type { RateLimiter } from '../src/rate-limit/rate-limiter.js'
 import type { Store } from '../src/store/types.js'
 
-export const PG_URL = process.env.KEYGATE_TEST_PG_URL ?? 'postgres://root@127.0.0.1:5432/test'
+export const PG_URL = TEST_PG_URL
 export const PASSWORD = 'correct horse battery staple'
 
 export type Backend = 'sqlite' | 'postgres'
 
-async function checkPostgres(): Promise<boolean> {
-  const client = new pg.Client({ connectionString: PG_URL, connectionTimeoutMillis: 3000 })
-  try {
-    await client.connect()
-    await client.query('select 1')
-    return true
-  } catch {
-    return false
-  } finally {
-    await client.end().catch(() => {})
-  }
-}
-
 /** Probed once per test file, before any test is registered (vitest registers synchronously). */
-const postgresReachable = await checkPostgres()
+const postgresUp = await postgresReachable()
 
 /** A database of its own: a temp SQLite file, or a fresh PostgreSQL schema (dropped by `drop`). */
 export type TestDatabase = { url: string; schema?: string; drop(): Promise<void> }
@@ -51,30 +38,18 @@ export async function createDatabase(backend: Backend): Promise<TestDatabase> {
     }
     return Promise.resolve({ url: `sqlite:${join(dir, 'keygate.db')}`, drop })
   }
-  if (!postgresReachable) {
+  if (!postgresUp) {
     throw new Error(`PostgreSQL is not reachable at ${PG_URL} (set KEYGATE_TEST_PG_URL)`)
   }
-  const schema = `kg_server_${Math.random().toString(36).slice(2, 10)}`
-  return {
-    url: PG_URL,
-    schema,
-    async drop() {
-      const client = new pg.Client({ connectionString: PG_URL })
-      await client.connect()
-      try {
-        await client.query(`drop schema if exists "${schema}" cascade`)
-      } finally {
-        await client.end()
-      }
-    },
-  }
+  const { schema, drop } = postgresSchema('kg_server')
+  return { url: PG_URL, schema, drop }
 }
 
 /** Registers `body` once per backend; PostgreSQL is skipped locally (never in CI) when unreachable. */
 export function forEachBackend(name: string, body: (backend: Backend) => void): void {
   for (const backend of ['sqlite', 'postgres'] as const) {
     describe(`${name} [${backend}]`, () => {
-      if (backend === 'postgres' && !postgresReachable && process.env.CI !== 'true') {
+      if (backend === 'postgres' && !postgresUp && process.env.CI !== 'true') {
         it.skip(`PostgreSQL unreachable at ${PG_URL} (CI=true fails instead of skipping)`, () => {})
         return
       }
