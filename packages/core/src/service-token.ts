@@ -6,7 +6,7 @@ import {
 } from './create-secret-cache.js'
 import type { Credential } from './extract-credential.js'
 import { InvalidTokenError } from './errors.js'
-import { sha256, sha256Sync, timing } from './lib/crypto.js'
+import { sha256, sha256Reused, timing } from './lib/crypto.js'
 import { silentLogger, type Logger } from './logger.js'
 import type { Principal } from './principal.js'
 import type { SecretSource } from './sources/secret-source.js'
@@ -105,8 +105,9 @@ export function serviceToken(
   ): StrategyResult | Promise<StrategyResult> {
     if (secrets.length === 0) return UNSET
     if (presented === undefined) return undefined
-    if (sha256Sync === undefined) return sha256(presented).then((digest) => match(secrets, digest))
-    return match(secrets, sha256Sync(presented))
+    if (sha256Reused === undefined) return sha256(presented).then((digest) => match(secrets, digest))
+    // The reused digest is compared at once, before anything else can hash.
+    return match(secrets, sha256Reused(presented))
   }
 
   function match(secrets: readonly CachedSecret[], digest: Uint8Array): Principal {
