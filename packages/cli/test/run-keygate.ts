@@ -7,8 +7,13 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { postgresReachable, postgresSchema, TEST_PG_URL } from '@keygate/testkit/postgres'
-import { afterAll, describe, it } from 'vitest'
+import {
+  backendSuites,
+  postgresReachable,
+  postgresSchema,
+  TEST_PG_URL,
+} from '@keygate/testkit/postgres'
+import { afterAll } from 'vitest'
 
 export const BIN = fileURLToPath(new URL('../src/bin/keygate.ts', import.meta.url))
 const TSX = import.meta.resolve('tsx')
@@ -139,14 +144,4 @@ export function postgresDatabase(): TestDatabase {
 }
 
 /** Registers `body` once per backend; PostgreSQL is skipped locally (never in CI) when unreachable. */
-export function forEachBackend(name: string, body: (backend: 'sqlite' | 'postgres') => void): void {
-  for (const backend of ['sqlite', 'postgres'] as const) {
-    describe(`${name} [${backend}]`, () => {
-      if (backend === 'postgres' && !postgresUp && process.env.CI !== 'true') {
-        it.skip(`PostgreSQL unreachable at ${PG_URL} (CI=true fails instead of skipping)`, () => {})
-        return
-      }
-      body(backend)
-    })
-  }
-}
+export const forEachBackend = backendSuites(postgresUp)

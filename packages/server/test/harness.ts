@@ -6,8 +6,13 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { postgresReachable, postgresSchema, TEST_PG_URL } from '@keygate/testkit/postgres'
-import { afterAll, beforeAll, describe, it } from 'vitest'
+import {
+  backendSuites,
+  postgresReachable,
+  postgresSchema,
+  TEST_PG_URL,
+} from '@keygate/testkit/postgres'
+import { afterAll, beforeAll } from 'vitest'
 import {
   createServer,
   createUser,
@@ -46,17 +51,7 @@ export async function createDatabase(backend: Backend): Promise<TestDatabase> {
 }
 
 /** Registers `body` once per backend; PostgreSQL is skipped locally (never in CI) when unreachable. */
-export function forEachBackend(name: string, body: (backend: Backend) => void): void {
-  for (const backend of ['sqlite', 'postgres'] as const) {
-    describe(`${name} [${backend}]`, () => {
-      if (backend === 'postgres' && !postgresUp && process.env.CI !== 'true') {
-        it.skip(`PostgreSQL unreachable at ${PG_URL} (CI=true fails instead of skipping)`, () => {})
-        return
-      }
-      body(backend)
-    })
-  }
-}
+export const forEachBackend = backendSuites(postgresUp)
 
 /** A running server and what the tests need to talk to it. */
 export type Harness = {

@@ -1,4 +1,5 @@
 import pg from 'pg'
+import { describe, it } from 'vitest'
 
 /** The PostgreSQL the suites use: `KEYGATE_TEST_PG_URL`, or the local `test` database. */
 export const TEST_PG_URL = process.env.KEYGATE_TEST_PG_URL ?? 'postgres://root@127.0.0.1:5432/test'
@@ -50,5 +51,36 @@ export function postgresSchema(prefix: string, url: string = TEST_PG_URL): TestS
         await client.end()
       }
     },
+  }
+}
+
+/** The two backends a suite of the token service runs on. */
+export type TestBackend = 'sqlite' | 'postgres'
+
+/**
+ * A `forEachBackend(name, body)` that registers `body` once per backend, in a `describe` named
+ * `name [sqlite]` and `name [postgres]`. When `postgresUp` is false the PostgreSQL one is
+ * skipped locally, and runs (and fails) when `CI=true`.
+ *
+ * @example
+ * ```ts
+ * export const forEachBackend = backendSuites(await postgresReachable())
+ * forEachBackend('tokens', (backend) => { … })
+ * ```
+ */
+export function backendSuites(
+  postgresUp: boolean,
+  url: string = TEST_PG_URL,
+): (name: string, body: (backend: TestBackend) => void) => void {
+  return (name, body) => {
+    for (const backend of ['sqlite', 'postgres'] as const) {
+      describe(`${name} [${backend}]`, () => {
+        if (backend === 'postgres' && !postgresUp && process.env.CI !== 'true') {
+          it.skip(`PostgreSQL unreachable at ${url} (CI=true fails instead of skipping)`, () => {})
+          return
+        }
+        body(backend)
+      })
+    }
   }
 }

@@ -1,19 +1,12 @@
 import { join } from 'node:path'
-import { createServer, openStore, type KeygateServer } from '@keygate/server'
+import { createServer, openStore, type KeygateServer, type TokenSecretView } from '@keygate/server'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { freshDir, json, run } from '../../test/run-keygate.js'
 
 const PASSWORD = 'a long enough password'
 
-type Created = {
-  id: string
-  name: string
-  token: string
-  scopes: string[]
-  created_at: string
-  expires_at: string
-  user_id: string
-}
+/** What `keygate token create --json` prints: the server's answer, with the owner's id. */
+type Created = TokenSecretView & { user_id: string }
 
 describe('keygate token create | list | revoke | rotate [sqlite]', () => {
   const cwd = freshDir()
