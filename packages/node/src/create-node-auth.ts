@@ -58,13 +58,10 @@ function write(res: ServerResponse, { status, headers, body }: ProblemResponse):
   res.writeHead(status, headers).end(JSON.stringify(body))
 }
 
+type Auth = IncomingMessage & { auth?: Principal | undefined }
+
 /** Runs the core's one call; true when the request may go on, false once the answer is written. */
-function pass(
-  gate: Gate,
-  req: IncomingMessage,
-  res: ServerResponse,
-  scopes: readonly string[],
-): boolean | Promise<boolean> {
+function pass(gate: Gate, req: Auth, res: ServerResponse, scopes: readonly string[]) {
   const verdict = kit.check(gate, req, scopes)
   // No closure on the synchronous path (a fresh cache): nothing is allocated for the answer.
   return verdict instanceof Promise
@@ -72,9 +69,8 @@ function pass(
     : settle(req, res, verdict)
 }
 
-function settle(req: IncomingMessage, res: ServerResponse, verdict: Verdict): boolean {
-  if (verdict.ok)
-    (req as IncomingMessage & { auth?: Principal | undefined }).auth = verdict.principal
+function settle(req: Auth, res: ServerResponse, verdict: Verdict): boolean {
+  if (verdict.ok) req.auth = verdict.principal
   else write(res, verdict.problem)
   return verdict.ok
 }
