@@ -105,7 +105,8 @@ export function serviceToken(
   ): StrategyResult | Promise<StrategyResult> {
     if (secrets.length === 0) return UNSET
     if (presented === undefined) return undefined
-    if (sha256Reused === undefined) return sha256(presented).then((digest) => match(secrets, digest))
+    if (sha256Reused === undefined)
+      return sha256(presented).then((digest) => match(secrets, digest))
     // The reused digest is compared at once, before anything else can hash.
     return match(secrets, sha256Reused(presented))
   }
