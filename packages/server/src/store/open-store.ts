@@ -9,6 +9,7 @@ import { createSessionStore } from './lib/create-session-store.js'
 import { createSigningKeyStore } from './lib/create-signing-key-store.js'
 import { createTokenStore } from './lib/create-token-store.js'
 import { createUserStore } from './lib/create-user-store.js'
+import { cachedStatements } from './lib/statement-cache.js'
 import { postgresCodec, sqliteCodec, type Codec, type Database, type DB } from './lib/database.js'
 import { migrationProvider } from './migrations/index.js'
 import { createSetupStore } from './setup-store.js'
@@ -58,7 +59,9 @@ function openSqlite(url: string): Opened {
     database.close()
     throw error
   }
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) })
+  const db = new Kysely<Database>({
+    dialect: new SqliteDialect({ database: cachedStatements(database) }),
+  })
   return {
     db,
     scoped: db,

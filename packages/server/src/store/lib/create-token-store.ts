@@ -1,5 +1,5 @@
 import { generatePublicId } from '@keygate/core'
-import type { Expression } from 'kysely'
+import type { CompiledQuery, Expression } from 'kysely'
 import type { APIToken, Page, PageOptions, TokenStore } from '../types.js'
 import { mapConflict } from './conflict.js'
 import { decodeCursor, encodeCursor, pageLimit } from './cursor.js'
@@ -8,6 +8,10 @@ import { TOKEN_COLUMNS, TOKEN_ID, toAPIToken, toUser, type TokenRow } from './ro
 
 /** Entries per `touchLastUsed` statement: 3 parameters each, far below both engines' limits. */
 const TOUCH_CHUNK = 1000
+
+/** Placeholders of the compiled lookup by digest; no digest or time ever equals them. */
+const DIGEST_SLOT = '\u0000keygate:digest'
+const TIME_SLOT_MS = -8_640_000_000_000_000
 
 /** The {@link TokenStore} over one Kysely instance. */
 export function createTokenStore(db: DB, codec: Codec): TokenStore {
@@ -36,6 +40,44 @@ export function createTokenStore(db: DB, codec: Codec): TokenStore {
       : { items }
   }
 
+  // The hot path (the API-token lookup when the verification cache misses): one indexed lookup
+  // (digest, or previous_digest within its grace period) joined with the owner. Built and
+  // compiled once, with placeholders the call fills in: building and compiling a Kysely query
+  // per lookup cost more than the SQLite read itself.
+  const timeSlot = codec.time(new Date(TIME_SLOT_MS))
+  const byDigest = db
+    .selectFrom('api_tokens as t')
+    .innerJoin('users as u', 'u.id', 't.user_id')
+    .select([
+      't.id',
+      't.user_id',
+      't.name',
+      't.scopes',
+      't.hint',
+      't.created_at',
+      't.expires_at',
+      't.last_used_at',
+      't.revoked_at',
+      't.digest',
+      't.grace_until',
+      'u.email as u_email',
+      'u.slug as u_slug',
+      'u.password_hash as u_password_hash',
+      'u.role as u_role',
+      'u.disabled as u_disabled',
+      'u.created_at as u_created_at',
+      'u.updated_at as u_updated_at',
+    ])
+    .where((eb) =>
+      eb.or([
+        eb('t.digest', '=', DIGEST_SLOT),
+        eb.and([eb('t.previous_digest', '=', DIGEST_SLOT), eb('t.grace_until', '>', timeSlot)]),
+      ]),
+    )
+    .limit(1)
+    .compile()
+  type ByDigestRow = typeof byDigest extends CompiledQuery<infer Row> ? Row : never
+
   return {
     async create(input) {
       const row: APITokensTable = {
@@ -57,42 +99,14 @@ export function createTokenStore(db: DB, codec: Codec): TokenStore {
     },
 
     async findByDigest(digest, now) {
-      // The hot path: one indexed lookup (digest, or previous_digest within its grace period)
-      // joined with the owner.
-      const row = await db
-        .selectFrom('api_tokens as t')
-        .innerJoin('users as u', 'u.id', 't.user_id')
-        .select([
-          't.id',
-          't.user_id',
-          't.name',
-          't.scopes',
-          't.hint',
-          't.created_at',
-          't.expires_at',
-          't.last_used_at',
-          't.revoked_at',
-          't.digest',
-          't.grace_until',
-          'u.email as u_email',
-          'u.slug as u_slug',
-          'u.password_hash as u_password_hash',
-          'u.role as u_role',
-          'u.disabled as u_disabled',
-          'u.created_at as u_created_at',
-          'u.updated_at as u_updated_at',
-        ])
-        .where((eb) =>
-          eb.or([
-            eb('t.digest', '=', digest),
-            eb.and([
-              eb('t.previous_digest', '=', digest),
-              eb('t.grace_until', '>', codec.time(now)),
-            ]),
-          ]),
-        )
-        .limit(1)
-        .executeTakeFirst()
+      const time = codec.time(now)
+      const { rows } = await db.executeQuery<ByDigestRow>({
+        ...byDigest,
+        parameters: byDigest.parameters.map((value) =>
+          value === DIGEST_SLOT ? digest : value === timeSlot ? time : value,
+        ),
+      })
+      const row = rows[0]
       if (row === undefined) return undefined
       const user = toUser(
         {
