@@ -1,6 +1,8 @@
+import { execFile } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { promisify } from 'node:util'
 import {
   apiTokens,
   createAuthenticator,
@@ -11,6 +13,7 @@ import {
 import { afterAll, expect, it } from 'vitest'
 import * as entry from '@keygate/server/store'
 
+const run = promisify(execFile)
 const dir = mkdtempSync(join(tmpdir(), 'keygate-store-entry-'))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
@@ -50,4 +53,29 @@ it('@keygate/server/store verifies an API token against a SQLite file on its own
   } finally {
     await store.close()
   }
+})
+
+it('loads only the driver its URL names: a SQLite store never loads pg', async () => {
+  // A child process of its own: this worker's module cache holds whatever other suites loaded.
+  const script = `
+    import { createRequire } from 'node:module'
+    import { openStore } from '@keygate/server/store'
+    const loaded = (name) =>
+      Object.keys(createRequire(import.meta.url).cache).some((path) =>
+        path.includes('/node_modules/' + name + '/'),
+      )
+    const store = await openStore({ url: 'sqlite::memory:' })
+    await store.migrate()
+    console.log(JSON.stringify({ pg: loaded('pg'), sqlite: loaded('better-sqlite3') }))
+    await store.close()
+  `
+  const { stdout } = await run(process.execPath, [
+    '--conditions=@keygate/source',
+    '--import',
+    'tsx',
+    '--input-type=module',
+    '--eval',
+    script,
+  ])
+  expect(JSON.parse(stdout)).toEqual({ pg: false, sqlite: true })
 })

@@ -1,8 +1,7 @@
 import { closeSync, mkdirSync, openSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
-import BetterSqlite3 from 'better-sqlite3'
+import type BetterSqlite3Type from 'better-sqlite3'
 import { Kysely, Migrator, PostgresDialect, sql, SqliteDialect } from 'kysely'
-import pg from 'pg'
 import { createAuditStore } from './lib/create-audit-store.js'
 import { createRevocationEventStore } from './lib/create-revocation-event-store.js'
 import { createSessionStore } from './lib/create-session-store.js'
@@ -37,7 +36,7 @@ function sqlitePath(url: string): string {
   return path
 }
 
-function openSqlite(url: string): Opened {
+async function openSqlite(url: string): Promise<Opened> {
   const path = sqlitePath(url)
   const memory = path === ':memory:'
   if (!memory) {
@@ -46,6 +45,11 @@ function openSqlite(url: string): Opened {
     // database file's mode. An existing directory or file keeps the mode it has.
     mkdirSync(dirname(resolve(path)), { recursive: true, mode: 0o700 })
     closeSync(openSync(path, 'a', 0o600))
+  }
+  // Each driver is loaded when a URL asks for it: a SQLite deployment never loads pg, and a
+  // PostgreSQL one never loads the native SQLite addon.
+  const { default: BetterSqlite3 } = (await import('better-sqlite3')) as unknown as {
+    default: typeof BetterSqlite3Type
   }
   const database = new BetterSqlite3(memory ? ':memory:' : path)
   try {
@@ -74,12 +78,13 @@ function openSqlite(url: string): Opened {
   }
 }
 
-function openPostgres(url: string, schema: string | undefined): Opened {
+async function openPostgres(url: string, schema: string | undefined): Promise<Opened> {
   if (schema !== undefined && (typeof schema !== 'string' || !SCHEMA.test(schema))) {
     throw new TypeError(
       'openStore(): schema must be a plain PostgreSQL identifier ([A-Za-z_][A-Za-z0-9_]*)',
     )
   }
+  const { default: pg } = await import('pg')
   const pool = new pg.Pool({ connectionString: url })
   // An idle client's error (server restart, network) must not crash the process: the next
   // query fails and is reported where it runs.
@@ -176,9 +181,9 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
   }
   const { url } = options
   let opened: Opened
-  if (url.startsWith('sqlite:')) opened = openSqlite(url)
+  if (url.startsWith('sqlite:')) opened = await openSqlite(url)
   else if (url.startsWith('postgres://') || url.startsWith('postgresql://')) {
-    opened = openPostgres(url, options.schema)
+    opened = await openPostgres(url, options.schema)
   } else {
     throw new TypeError('openStore(): url must start with sqlite: or postgres://')
   }
