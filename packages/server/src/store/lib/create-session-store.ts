@@ -1,6 +1,6 @@
 import type { SessionRecord, SessionStore } from '../types.js'
 import type { Codec, DB, SessionsTable } from './database.js'
-import { toUser, UUID } from './rows.js'
+import { OWNER_COLUMNS, toOwner, UUID } from './rows.js'
 
 function toSession(row: SessionsTable, codec: Codec): SessionRecord {
   return {
@@ -41,30 +41,12 @@ export function createSessionStore(db: DB, codec: Codec): SessionStore {
           's.expires_at',
           's.revoked_at',
           'u.id as u_id',
-          'u.email as u_email',
-          'u.slug as u_slug',
-          'u.password_hash as u_password_hash',
-          'u.role as u_role',
-          'u.disabled as u_disabled',
-          'u.created_at as u_created_at',
-          'u.updated_at as u_updated_at',
+          ...OWNER_COLUMNS,
         ])
         .where('s.id', '=', id)
         .executeTakeFirst()
       if (row === undefined) return undefined
-      const user = toUser(
-        {
-          id: row.u_id,
-          email: row.u_email,
-          slug: row.u_slug,
-          password_hash: row.u_password_hash,
-          role: row.u_role,
-          disabled: row.u_disabled,
-          created_at: row.u_created_at,
-          updated_at: row.u_updated_at,
-        },
-        codec,
-      )
+      const user = toOwner(row.u_id, row, codec)
       return { session: toSession(row, codec), user }
     },
 

@@ -4,7 +4,14 @@ import type { APIToken, Page, PageOptions, TokenStore } from '../types.js'
 import { mapConflict } from './conflict.js'
 import { decodeCursor, encodeCursor, pageLimit } from './cursor.js'
 import type { APITokensTable, Codec, DB, DbTime } from './database.js'
-import { TOKEN_COLUMNS, TOKEN_ID, toAPIToken, toUser, type TokenRow } from './rows.js'
+import {
+  OWNER_COLUMNS,
+  TOKEN_COLUMNS,
+  TOKEN_ID,
+  toAPIToken,
+  toOwner,
+  type TokenRow,
+} from './rows.js'
 
 /** Entries per `touchLastUsed` statement: 3 parameters each, far below both engines' limits. */
 const TOUCH_CHUNK = 1000
@@ -60,13 +67,7 @@ export function createTokenStore(db: DB, codec: Codec): TokenStore {
       't.revoked_at',
       't.digest',
       't.grace_until',
-      'u.email as u_email',
-      'u.slug as u_slug',
-      'u.password_hash as u_password_hash',
-      'u.role as u_role',
-      'u.disabled as u_disabled',
-      'u.created_at as u_created_at',
-      'u.updated_at as u_updated_at',
+      ...OWNER_COLUMNS,
     ])
     .where((eb) =>
       eb.or([
@@ -110,19 +111,7 @@ export function createTokenStore(db: DB, codec: Codec): TokenStore {
       })
       const row = rows[0]
       if (row === undefined) return undefined
-      const user = toUser(
-        {
-          id: row.user_id,
-          email: row.u_email,
-          slug: row.u_slug,
-          password_hash: row.u_password_hash,
-          role: row.u_role,
-          disabled: row.u_disabled,
-          created_at: row.u_created_at,
-          updated_at: row.u_updated_at,
-        },
-        codec,
-      )
+      const user = toOwner(row.user_id, row, codec)
       const token = toAPIToken(row, codec)
       // Matched through the previous secret of a rotated token: say until when it works.
       if (row.digest !== digest && row.grace_until !== null) {

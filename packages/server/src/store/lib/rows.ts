@@ -15,6 +15,39 @@ export function toUser(row: UsersTable, codec: Codec): User {
   }
 }
 
+/** The owner's columns of a query joined with `users as u`, each prefixed `u_`. */
+export const OWNER_COLUMNS = [
+  'u.email as u_email',
+  'u.slug as u_slug',
+  'u.password_hash as u_password_hash',
+  'u.role as u_role',
+  'u.disabled as u_disabled',
+  'u.created_at as u_created_at',
+  'u.updated_at as u_updated_at',
+] as const
+
+/** A row carrying {@link OWNER_COLUMNS}. */
+export type OwnerRow = {
+  [K in Exclude<keyof UsersTable, 'id'> as `u_${K}`]: UsersTable[K]
+}
+
+/** The owner read through {@link OWNER_COLUMNS}, whose id the joined row holds as `id`. */
+export function toOwner(id: string, row: OwnerRow, codec: Codec): User {
+  return toUser(
+    {
+      id,
+      email: row.u_email,
+      slug: row.u_slug,
+      password_hash: row.u_password_hash,
+      role: row.u_role,
+      disabled: row.u_disabled,
+      created_at: row.u_created_at,
+      updated_at: row.u_updated_at,
+    },
+    codec,
+  )
+}
+
 /** The token columns a caller may see: never `digest` or `previous_digest`. */
 export const TOKEN_COLUMNS = [
   'id',
