@@ -20,8 +20,9 @@ export type VerifiedAPIToken = {
 
 /**
  * The one storage call the `apiTokens` strategy makes: find a token by its digest, revoked and
- * expired ones included (the strategy decides). Throwing means "unavailable" (503), never
- * "not found".
+ * expired ones included (the strategy decides). Throwing (or rejecting) means "unavailable"
+ * (503), never "not found". A verifier may answer synchronously, as the SQLite store does: the
+ * strategy then verifies a cache miss without a promise or a tick.
  *
  * @example
  * ```ts
@@ -43,7 +44,7 @@ export type APITokenVerifier = {
     digest: string,
     now: Date,
     context: { readonly token: string },
-  ): Promise<VerifiedAPIToken | undefined>
+  ): VerifiedAPIToken | undefined | Promise<VerifiedAPIToken | undefined>
   /**
    * Optional: called once by `apiTokens` with its cache hooks, for a verifier that learns of
    * revocations on its own (the remote one) and must drop the strategy's cached answers too.

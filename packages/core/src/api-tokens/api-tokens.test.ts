@@ -356,6 +356,71 @@ describe('apiTokens: cache', () => {
   })
 })
 
+describe('apiTokens over a synchronous verifier (the SQLite store)', () => {
+  function syncSetup(options: Partial<APITokensOptions> = {}) {
+    const records = new Map<string, VerifiedAPIToken>()
+    const state = { calls: 0, fail: false }
+    const verifier: APITokenVerifier = {
+      findByDigest(digest) {
+        state.calls++
+        if (state.fail) throw new Error('SQLITE_IOERR: password=hunter2')
+        return records.get(digest)
+      },
+    }
+    return { strategy: apiTokens({ store: verifier, ...options }), records, state }
+  }
+
+  it('verifies a cache miss synchronously, cache on or off: no promise, no tick', async () => {
+    for (const cache of [undefined, false] as const) {
+      const { strategy, records, state } = syncSetup(cache === false ? { cache } : {})
+      const { token, record } = await issue(records)
+      const principal = strategy.authenticate(bearer(token))
+      expect(principal).not.toBeInstanceOf(Promise)
+      expect(principal).toMatchObject({ subject: USER, tokenId: record.id, via: 'api-token' })
+      expect(state.calls).toBe(1)
+    }
+  })
+
+  it('remembers a synchronous answer like any other: the next request is a hit', async () => {
+    const { strategy, records, state } = syncSetup()
+    const { token } = await issue(records)
+    const first = strategy.authenticate(bearer(token))
+    expect(strategy.authenticate(bearer(token))).toBe(first)
+    expect(state.calls).toBe(1)
+  })
+
+  it('refuses with a rejection, never a throw: unknown, revoked, and a store that throws', async () => {
+    const { strategy, records, state } = syncSetup({ cache: false })
+    const { token: revoked } = await issue(records, { revokedAt: new Date() })
+    const { token: unknown } = generateAPIToken()
+    const answers = [bearer(unknown), bearer(revoked)].map((input) => strategy.authenticate(input))
+    expect(answers.every((answer) => answer instanceof Promise)).toBe(true)
+    await expect(answers[0]).rejects.toMatchObject({ code: 'invalid_token' })
+    await expect(answers[1]).rejects.toMatchObject({ message: 'The token has been revoked' })
+    state.fail = true
+    const down = strategy.authenticate(bearer(revoked))
+    expect(down).toBeInstanceOf(Promise)
+    const error: unknown = await Promise.resolve(down).catch((e: unknown) => e)
+    expect(error).toMatchObject({ code: 'auth_unavailable' })
+    // The store's own message (which may quote a secret) is not the answer's.
+    expect(JSON.stringify(error)).not.toContain('hunter2')
+    expect((error as Error).message).not.toContain('hunter2')
+  })
+
+  it('answers a gate synchronously end to end', async () => {
+    const { strategy, records } = syncSetup({ cache: false })
+    const { token } = await issue(records)
+    const gate = createAuthenticator({ strategies: [strategy] })
+    const verdict = gate.check({
+      method: 'GET',
+      path: '/x',
+      header: headersFromRecord({ authorization: `Bearer ${token}` }),
+    })
+    expect(verdict).not.toBeInstanceOf(Promise)
+    expect(verdict).toMatchObject({ ok: true, principal: { subject: USER } })
+  })
+})
+
 describe('apiTokens: options', () => {
   const store = memoryVerifier().verifier
   it.each([

@@ -1,5 +1,6 @@
 import { AuthUnavailableError, InvalidRequestError, InvalidTokenError } from '../errors.js'
 import { ON_BEHALF_OF_HEADER } from '../internal-token/internal-token.js'
+import { isThenable } from '../lib/is-thenable.js'
 import { describeError, silentLogger, type Logger } from '../logger.js'
 import type { Principal } from '../principal.js'
 import type { Strategy, StrategyInput } from '../strategy.js'
@@ -156,16 +157,13 @@ export function apiTokens(options: APITokensOptions): APITokensStrategy {
   // One store call per digest at a time: a burst of requests with one token shares it.
   const inflight = new Map<string, Promise<VerifiedAPIToken | undefined>>()
 
-  async function fetch(
-    digest: string,
-    now: number,
-    token: string,
-  ): Promise<VerifiedAPIToken | undefined> {
-    const generation = cache?.generation ?? 0
-    let found: VerifiedAPIToken | undefined
+  type Found = VerifiedAPIToken | undefined
+
+  /** The store's answer, frozen and remembered (`generation`: the cache's when the call began). */
+  function remember(digest: string, now: number, generation: number, record: unknown): Found {
+    let found: Found
     try {
-      const record = await store.findByDigest(digest, new Date(now), { token })
-      found = record == null ? undefined : freezeRecord(record)
+      found = record == null ? undefined : freezeRecord(record as VerifiedAPIToken)
     } catch (error) {
       throw new AuthUnavailableError({ cause: error })
     }
@@ -186,24 +184,40 @@ export function apiTokens(options: APITokensOptions): APITokensStrategy {
     return found
   }
 
-  async function lookup(
-    digest: string,
-    now: number,
-    token: string,
-  ): Promise<VerifiedAPIToken | undefined> {
+  // Synchronous when the store answers synchronously (the SQLite store does): a cache miss then
+  // costs no promise and no tick. A store error, thrown or rejected, is AuthUnavailableError.
+  function fetch(digest: string, now: number, token: string): Found | Promise<Found> {
+    const generation = cache?.generation ?? 0
+    let answer: ReturnType<APITokenVerifier['findByDigest']>
+    try {
+      answer = store.findByDigest(digest, new Date(now), { token })
+    } catch (error) {
+      throw new AuthUnavailableError({ cause: error })
+    }
+    if (!isThenable(answer)) return remember(digest, now, generation, answer)
+    return Promise.resolve(answer).then(
+      (record) => remember(digest, now, generation, record),
+      (error: unknown) => {
+        throw new AuthUnavailableError({ cause: error })
+      },
+    )
+  }
+
+  function lookup(digest: string, now: number, token: string): Found | Promise<Found> {
     if (cache !== undefined) {
       const hit = cache.get(digest, now)
       cacheEvent(hit === undefined ? 'miss' : 'hit')
       if (hit !== undefined) return hit.value
     }
-    let pending = inflight.get(digest)
-    if (pending === undefined) {
-      pending = fetch(digest, now, token).finally(() => {
-        if (inflight.get(digest) === pending) inflight.delete(digest)
-      })
-      inflight.set(digest, pending)
-    }
-    return pending
+    const pending = inflight.get(digest)
+    if (pending !== undefined) return pending
+    const answer = fetch(digest, now, token)
+    if (!isThenable(answer)) return answer
+    const shared: Promise<Found> = answer.finally(() => {
+      if (inflight.get(digest) === shared) inflight.delete(digest)
+    })
+    inflight.set(digest, shared)
+    return shared
   }
 
   /** The verdict on a looked-up token: its principal, or the error that refuses it. */
@@ -308,11 +322,18 @@ export function apiTokens(options: APITokensOptions): APITokensStrategy {
         return Promise.reject(new InvalidTokenError({ detail: 'The token is malformed' }))
       }
       if (digest === undefined) {
-        return digestAPIToken(token, { pepper }).then((d) =>
-          lookup(d, now, token).then((found) => settle(found, now, d)),
+        return digestAPIToken(token, { pepper }).then(async (d) =>
+          settle(await lookup(d, now, token), now, d),
         )
       }
-      return lookup(digest, now, token).then((found) => settle(found, now, digest))
+      // Refusals stay rejections when the store answered synchronously too.
+      try {
+        const found = lookup(digest, now, token)
+        if (isThenable(found)) return found.then((settled) => settle(settled, now, digest))
+        return settle(found, now, digest)
+      } catch (error) {
+        return Promise.reject(error as Error)
+      }
     },
   }
   // A verifier that learns of revocations itself (the remote one, from the token service's
