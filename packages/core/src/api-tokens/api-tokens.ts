@@ -332,7 +332,10 @@ export function apiTokens(options: APITokensOptions): APITokensStrategy {
         if (isThenable(found)) return found.then((settled) => settle(settled, now, digest))
         return settle(found, now, digest)
       } catch (error) {
-        return Promise.reject(error as Error)
+        // AuthErrors only: a store's own error arrives wrapped as AuthUnavailableError.
+        return Promise.reject(
+          error instanceof Error ? error : new AuthUnavailableError({ cause: error }),
+        )
       }
     },
   }

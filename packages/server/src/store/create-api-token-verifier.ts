@@ -1,11 +1,11 @@
-import type { APITokenVerifier } from '@keygate/core'
+import type { APITokenVerifier, VerifiedAPIToken } from '@keygate/core'
 import type { ScopePolicy } from '../lib/scope-policy.js'
-import type { Store, TokenStore } from './types.js'
+import type { FoundByDigest, Store, TokenStore } from './types.js'
 
 /** Options of {@link createAPITokenVerifier}. */
 export type APITokenVerifierOptions = {
   /** The store (or its `tokens`). */
-  store: Store | Pick<TokenStore, 'findByDigest'>
+  store: Store | Pick<TokenStore, 'findByDigest' | 'findByDigestSync'>
   /**
    * Bounds a token's scopes by what its owner's role grants now (SPEC §5): a token left wider
    * than its owner's role — a demotion that raced its creation, `scopes.*.roles` narrowed in the
@@ -16,8 +16,10 @@ export type APITokenVerifierOptions = {
 
 /**
  * Adapts the store to the core `apiTokens` strategy's {@link APITokenVerifier}: one indexed
- * query per lookup (token joined with its owner), the scopes bounded by the owner's role. Store errors propagate, so the strategy answers
- * them with 503 `auth_unavailable`.
+ * query per lookup (token joined with its owner), the scopes bounded by the owner's role. It answers
+ * synchronously where the store can (`findByDigestSync`: SQLite on a file), so that a cache miss
+ * costs no promise. Store errors propagate (thrown or rejected), so the strategy answers them
+ * with 503 `auth_unavailable`.
  *
  * @example
  * ```ts
@@ -28,27 +30,31 @@ export function createAPITokenVerifier(options: APITokenVerifierOptions): APITok
   if (options === null || typeof options !== 'object' || options.store == null) {
     throw new TypeError('createAPITokenVerifier(): store is required')
   }
-  const tokens: Pick<TokenStore, 'findByDigest'> =
+  const tokens: Pick<TokenStore, 'findByDigest' | 'findByDigestSync'> =
     'tokens' in options.store ? options.store.tokens : options.store
   const policy = options.policy
-  return {
-    async findByDigest(digest, now) {
-      const found = await tokens.findByDigest(digest, now)
-      if (found === undefined) return undefined
-      return {
-        id: found.token.id,
-        userId: found.token.userId,
-        // Narrowed here, on every lookup: the owner's role is read with the token (one query),
-        // and the answer is what the strategy's cache holds, so a cache hit costs nothing more.
-        scopes:
-          policy === undefined
-            ? found.token.scopes
-            : found.token.scopes.filter((scope) => policy.canGrant(found.user.role, scope)),
-        expiresAt: found.token.expiresAt,
-        revokedAt: found.token.revokedAt,
-        userDisabled: found.user.disabled,
-        graceUntil: found.graceUntil ?? null,
-      }
-    },
+
+  function verified(found: FoundByDigest): VerifiedAPIToken | undefined {
+    if (found === undefined) return undefined
+    return {
+      id: found.token.id,
+      userId: found.token.userId,
+      // Narrowed here, on every lookup: the owner's role is read with the token (one query),
+      // and the answer is what the strategy's cache holds, so a cache hit costs nothing more.
+      scopes:
+        policy === undefined
+          ? found.token.scopes
+          : found.token.scopes.filter((scope) => policy.canGrant(found.user.role, scope)),
+      expiresAt: found.token.expiresAt,
+      revokedAt: found.token.revokedAt,
+      userDisabled: found.user.disabled,
+      graceUntil: found.graceUntil ?? null,
+    }
   }
+
+  if (tokens.findByDigestSync !== undefined) {
+    const findSync = tokens.findByDigestSync.bind(tokens)
+    return { findByDigest: (digest, now) => verified(findSync(digest, now)) }
+  }
+  return { findByDigest: async (digest, now) => verified(await tokens.findByDigest(digest, now)) }
 }

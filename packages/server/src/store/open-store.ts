@@ -9,6 +9,7 @@ import { createSigningKeyStore } from './lib/create-signing-key-store.js'
 import { createTokenStore } from './lib/create-token-store.js'
 import { createUserStore } from './lib/create-user-store.js'
 import { cachedStatements } from './lib/statement-cache.js'
+import { createSyncReader, type SyncReader } from './lib/sync-reader.js'
 import { postgresCodec, sqliteCodec, type Codec, type Database, type DB } from './lib/database.js'
 import { migrationProvider } from './migrations/index.js'
 import { createSetupStore } from './setup-store.js'
@@ -24,6 +25,8 @@ type Opened = {
   /** The database as queries see it: `withSchema(schema)` on PostgreSQL when a schema is set. */
   scoped: DB
   codec: Codec
+  /** SQLite on a file: the read-only connection of the synchronous API-token lookup. */
+  reader?: SyncReader
   migrate(): Promise<string[]>
 }
 
@@ -66,10 +69,18 @@ async function openSqlite(url: string): Promise<Opened> {
   const db = new Kysely<Database>({
     dialect: new SqliteDialect({ database: cachedStatements(database) }),
   })
+  const reader = memory
+    ? undefined
+    : createSyncReader(() => {
+        const connection = new BetterSqlite3(path, { readonly: true, fileMustExist: true })
+        connection.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`)
+        return connection
+      })
   return {
     db,
     scoped: db,
     codec: sqliteCodec,
+    ...(reader !== undefined && { reader }),
     async migrate() {
       // One connection per process (Kysely serialises it); SQLite's own write lock, with
       // busy_timeout, serialises processes.
@@ -187,12 +198,12 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
   } else {
     throw new TypeError('openStore(): url must start with sqlite: or postgres://')
   }
-  const { db, scoped, codec } = opened
+  const { db, scoped, codec, reader } = opened
   let closed: Promise<void> | undefined
   return Promise.resolve({
     dialect: codec.dialect,
     users: createUserStore(scoped, codec),
-    tokens: createTokenStore(scoped, codec),
+    tokens: createTokenStore(scoped, codec, reader),
     audit: createAuditStore(scoped, codec),
     revocationEvents: createRevocationEventStore(scoped, codec),
     setup: createSetupStore(scoped, codec),
@@ -211,7 +222,7 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
         .execute()
     },
     close() {
-      closed ??= db.destroy()
+      closed ??= db.destroy().finally(() => reader?.close())
       return closed
     },
   })

@@ -111,6 +111,9 @@ export type UserStore = {
   count(): Promise<number>
 }
 
+/** What a lookup by digest finds: the token and its owner, or `undefined`. */
+export type FoundByDigest = { token: APIToken; user: User; graceUntil?: Date } | undefined
+
 export type TokenStore = {
   create(input: {
     userId: string
@@ -132,10 +135,14 @@ export type TokenStore = {
    * (the caller decides). `graceUntil` is set only when `digest` matched the previous secret of
    * a rotated token: when that secret stops working.
    */
-  findByDigest(
-    digest: string,
-    now: Date,
-  ): Promise<{ token: APIToken; user: User; graceUntil?: Date } | undefined>
+  findByDigest(digest: string, now: Date): Promise<FoundByDigest>
+  /**
+   * The same lookup answered synchronously, where the store can: SQLite on a file, through a
+   * read-only connection of its own that sees committed rows only. Absent on PostgreSQL and on
+   * `sqlite::memory:`. `createAPITokenVerifier` uses it when present, so that a verification
+   * cache miss costs no promise.
+   */
+  findByDigestSync?(digest: string, now: Date): FoundByDigest
   findById(id: string): Promise<APIToken | undefined>
   listByUser(userId: string, options?: PageOptions): Promise<Page<APIToken>>
   listAll(options?: PageOptions): Promise<Page<APIToken>>

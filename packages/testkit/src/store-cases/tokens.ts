@@ -5,6 +5,16 @@ import { digest, fixtures, rejection } from './fixtures.js'
 /** The `TokenStore` part of the contract: create, verify by digest, revoke, rotation grace, last-used, pagination. */
 export function tokenStoreCases(store: () => Store): void {
   const { user, token } = fixtures(store)
+  // Every lookup by digest through both paths where the store has the synchronous one (SQLite on
+  // a file): the two must always agree.
+  async function findByDigest(digestValue: string, now: Date) {
+    const tokens = store().tokens
+    const found = await tokens.findByDigest(digestValue, now)
+    if (tokens.findByDigestSync !== undefined) {
+      expect(tokens.findByDigestSync(digestValue, now)).toEqual(found)
+    }
+    return found
+  }
   describe('tokens', () => {
     it('creates a token and round-trips every field', async () => {
       const owner = await user()
@@ -27,7 +37,7 @@ export function tokenStoreCases(store: () => Store): void {
       })
       const { digest: _, ...metadata } = created
       expect(await store().tokens.findById(created.id)).toEqual(metadata)
-      const found = await store().tokens.findByDigest(created.digest, new Date())
+      const found = await findByDigest(created.digest, new Date())
       expect(found?.token).toEqual(metadata)
       expect(found?.user).toEqual(owner)
       expect(found?.graceUntil).toBeUndefined()
@@ -38,7 +48,7 @@ export function tokenStoreCases(store: () => Store): void {
       const owner = await user()
       const created = await token(owner.id, { scopes: [] })
       expect((await store().tokens.findById(created.id))?.scopes).toEqual([])
-      expect(await store().tokens.findByDigest(digest(), new Date())).toBeUndefined()
+      expect(await findByDigest(digest(), new Date())).toBeUndefined()
       expect(await store().tokens.findById('tok_doesnotexist000000000')).toBeUndefined()
       expect(await store().tokens.findById("' or 1=1 --")).toBeUndefined()
     })
@@ -48,16 +58,12 @@ export function tokenStoreCases(store: () => Store): void {
       const expired = await token(owner.id, { expiresAt: new Date(Date.now() - 1000) })
       const revoked = await token(owner.id)
       await store().tokens.revoke(revoked.id, new Date())
-      expect((await store().tokens.findByDigest(expired.digest, new Date()))?.token.id).toBe(
-        expired.id,
+      expect((await findByDigest(expired.digest, new Date()))?.token.id).toBe(expired.id)
+      expect((await findByDigest(revoked.digest, new Date()))?.token.revokedAt).toEqual(
+        expect.any(Date),
       )
-      expect(
-        (await store().tokens.findByDigest(revoked.digest, new Date()))?.token.revokedAt,
-      ).toEqual(expect.any(Date))
       await store().users.update(owner.id, { disabled: true })
-      expect((await store().tokens.findByDigest(expired.digest, new Date()))?.user.disabled).toBe(
-        true,
-      )
+      expect((await findByDigest(expired.digest, new Date()))?.user.disabled).toBe(true)
     })
 
     it('keeps names unique per live token of a user, reusable after revocation', async () => {
@@ -142,30 +148,24 @@ export function tokenStoreCases(store: () => Store): void {
         graceUntil,
       })
       expect((await store().tokens.findById(created.id))?.graceUntil).toEqual(graceUntil)
-      expect(await store().tokens.findByDigest(next, now)).toMatchObject({
+      expect(await findByDigest(next, now)).toMatchObject({
         token: { id: created.id },
       })
-      expect((await store().tokens.findByDigest(next, now))?.graceUntil).toBeUndefined()
-      expect(await store().tokens.findByDigest(created.digest, now)).toMatchObject({
+      expect((await findByDigest(next, now))?.graceUntil).toBeUndefined()
+      expect(await findByDigest(created.digest, now)).toMatchObject({
         token: { id: created.id, hint: 'kg_…NEW1' },
         graceUntil,
       })
-      expect(
-        await store().tokens.findByDigest(created.digest, new Date(graceUntil.getTime() - 1)),
-      ).toBeDefined()
-      expect(await store().tokens.findByDigest(created.digest, graceUntil)).toBeUndefined()
-      expect(
-        await store().tokens.findByDigest(created.digest, new Date(graceUntil.getTime() + 1)),
-      ).toBeUndefined()
-      expect(
-        await store().tokens.findByDigest(next, new Date(graceUntil.getTime() + 1)),
-      ).toBeDefined()
+      expect(await findByDigest(created.digest, new Date(graceUntil.getTime() - 1))).toBeDefined()
+      expect(await findByDigest(created.digest, graceUntil)).toBeUndefined()
+      expect(await findByDigest(created.digest, new Date(graceUntil.getTime() + 1))).toBeUndefined()
+      expect(await findByDigest(next, new Date(graceUntil.getTime() + 1))).toBeDefined()
 
       // A second rotation retires the first secret at once.
       const third = digest()
       await store().tokens.rotate(created.id, { digest: third, hint: 'kg_…NEW2', graceUntil })
-      expect(await store().tokens.findByDigest(created.digest, now)).toBeUndefined()
-      expect(await store().tokens.findByDigest(next, now)).toMatchObject({ graceUntil })
+      expect(await findByDigest(created.digest, now)).toBeUndefined()
+      expect(await findByDigest(next, now)).toMatchObject({ graceUntil })
     })
 
     it('with `now`, does not rotate a token whose previous secret is still valid (compare-and-set)', async () => {
@@ -192,8 +192,8 @@ export function tokenStoreCases(store: () => Store): void {
         undefined,
         undefined,
       ])
-      expect(await store().tokens.findByDigest(created.digest, now)).toMatchObject({ graceUntil })
-      expect(await store().tokens.findByDigest(first, now)).toBeDefined()
+      expect(await findByDigest(created.digest, now)).toMatchObject({ graceUntil })
+      expect(await findByDigest(first, now)).toBeDefined()
       // Once it is over, a rotation goes through again.
       const later = new Date(graceUntil.getTime() + 1)
       expect(
@@ -212,7 +212,7 @@ export function tokenStoreCases(store: () => Store): void {
       const input = { digest: digest(), hint: 'kg_…x', graceUntil: new Date(Date.now() + 1000) }
       expect(await store().tokens.rotate(created.id, input)).toBeUndefined()
       expect(await store().tokens.rotate('tok_unknown0000000000000000', input)).toBeUndefined()
-      expect(await store().tokens.findByDigest(input.digest, new Date())).toBeUndefined()
+      expect(await findByDigest(input.digest, new Date())).toBeUndefined()
     })
 
     it('writes a batch of last-used times: latest wins, never backwards, unknown ids ignored', async () => {

@@ -1,9 +1,10 @@
 import { generatePublicId } from '@keygate/core'
 import { sql, type CompiledQuery, type Expression } from 'kysely'
-import type { APIToken, Page, PageOptions, TokenStore } from '../types.js'
+import type { APIToken, FoundByDigest, Page, PageOptions, TokenStore } from '../types.js'
 import { mapConflict } from './conflict.js'
 import { decodeCursor, encodeCursor, pageLimit } from './cursor.js'
 import type { APITokensTable, Codec, DB, DbTime } from './database.js'
+import type { SyncReader } from './sync-reader.js'
 import {
   OWNER_COLUMNS,
   TOKEN_COLUMNS,
@@ -20,8 +21,11 @@ const TOUCH_CHUNK = 1000
 const DIGEST_SLOT = '\u0000keygate:digest'
 const TIME_SLOT_MS = -8_640_000_000_000_000
 
-/** The {@link TokenStore} over one Kysely instance. */
-export function createTokenStore(db: DB, codec: Codec): TokenStore {
+/**
+ * The {@link TokenStore} over one Kysely instance; with a `reader` (SQLite on a file), it also
+ * answers the lookup by digest synchronously (`findByDigestSync`).
+ */
+export function createTokenStore(db: DB, codec: Codec, reader?: SyncReader): TokenStore {
   async function page(
     userId: string | undefined,
     options: PageOptions | undefined,
@@ -81,6 +85,24 @@ export function createTokenStore(db: DB, codec: Codec): TokenStore {
     .compile()
   type ByDigestRow = typeof byDigest extends CompiledQuery<infer Row> ? Row : never
 
+  function byDigestParameters(digest: string, now: Date): unknown[] {
+    const time = codec.time(now)
+    return byDigest.parameters.map((value) =>
+      value === DIGEST_SLOT ? digest : value === timeSlot ? time : value,
+    )
+  }
+
+  function foundBy(digest: string, row: ByDigestRow | undefined): FoundByDigest {
+    if (row === undefined) return undefined
+    const user = toOwner(row.user_id, row, codec)
+    const token = toAPIToken(row, codec)
+    // Matched through the previous secret of a rotated token: say until when it works.
+    if (row.digest !== digest && row.grace_until !== null) {
+      return { token, user, graceUntil: codec.readTime(row.grace_until) }
+    }
+    return { token, user }
+  }
+
   return {
     async create(input) {
       const row: APITokensTable = {
@@ -102,23 +124,21 @@ export function createTokenStore(db: DB, codec: Codec): TokenStore {
     },
 
     async findByDigest(digest, now) {
-      const time = codec.time(now)
       const { rows } = await db.executeQuery<ByDigestRow>({
         ...byDigest,
-        parameters: byDigest.parameters.map((value) =>
-          value === DIGEST_SLOT ? digest : value === timeSlot ? time : value,
-        ),
+        parameters: byDigestParameters(digest, now),
       })
-      const row = rows[0]
-      if (row === undefined) return undefined
-      const user = toOwner(row.user_id, row, codec)
-      const token = toAPIToken(row, codec)
-      // Matched through the previous secret of a rotated token: say until when it works.
-      if (row.digest !== digest && row.grace_until !== null) {
-        return { token, user, graceUntil: codec.readTime(row.grace_until) }
-      }
-      return { token, user }
+      return foundBy(digest, rows[0])
     },
+
+    ...(reader !== undefined && {
+      findByDigestSync(digest: string, now: Date) {
+        return foundBy(
+          digest,
+          reader.get<ByDigestRow>(byDigest.sql, byDigestParameters(digest, now)),
+        )
+      },
+    }),
 
     async findById(id) {
       const row = await db
