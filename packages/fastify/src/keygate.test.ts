@@ -142,6 +142,20 @@ describe('global onRequest hook', () => {
     ])
   })
 
+  it('reads clientIp and requestId only when a decision or a problem needs them', async () => {
+    const reads = { clientIp: 0, requestId: 0 }
+    const keygateOptions = {
+      clientIp: () => (reads.clientIp++, '203.0.113.7'),
+      requestId: () => (reads.requestId++, 'req-1'),
+    }
+    const { get } = await build((app) => app.get('/x', () => 'ok'), { keygate: keygateOptions })
+    expect((await get('/x', { authorization: BEARER })).status).toBe(200)
+    expect(reads).toEqual({ clientIp: 0, requestId: 0 })
+    // A refusal's problem carries the request id; still no client IP without onDecision.
+    expect(await (await get('/x')).json()).toMatchObject({ request_id: 'req-1' })
+    expect(reads).toEqual({ clientIp: 0, requestId: 1 })
+  })
+
   it('applies route config scopes: 403 with the scope in the challenge', async () => {
     const { get } = await build((app) => {
       app.get(
