@@ -109,7 +109,8 @@ export async function main(argv: string[]): Promise<void> {
   // one-shot hash answering latin1, copied into a reused buffer (decision 0003).
   const scratch = new Uint8Array(32)
   const digestOf = (value: string) => {
-    const latin1 = hash('sha256', value, 'latin1')
+    // 'binary' is Node's name for latin1 in these types.
+    const latin1 = hash('sha256', value, 'binary')
     for (let i = 0; i < 32; i++) scratch[i] = latin1.charCodeAt(i)
     return scratch
   }

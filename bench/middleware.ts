@@ -40,7 +40,9 @@ const GATE: VariantSpec = {
 
 /** Each framework's variants, in the order they run (reversed every other round). */
 export const VARIANTS: Record<string, VariantSpec[]> = {
-  node: [NONE, GATE],
+  // A fixed amount of plain JavaScript per request, for scale: what 1 µs of work costs the ratio
+  // on this machine, in the same run (decision 0004).
+  node: [NONE, GATE, { id: 'spin', label: 'a 1 µs busy loop, for scale' }],
   express: [NONE, GATE, { id: 'peer', label: 'hand-written timingSafeEqual' }],
   fastify: [NONE, GATE, { id: 'peer', label: '@fastify/bearer-auth' }],
   hono: [

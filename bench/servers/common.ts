@@ -4,7 +4,7 @@
  */
 export const SECRET = 'bench-secret-4b1d0e6f2c9a8b7d5e3f1a0c9b8d7e6f'
 export const variant = (process.argv[2] ?? 'none') as
-  'none' | 'keygate' | 'peer' | 'apitokens-warm' | 'apitokens-off' | 'better-auth'
+  'none' | 'keygate' | 'peer' | 'apitokens-warm' | 'apitokens-off' | 'better-auth' | 'spin'
 export const HELLO = JSON.stringify({ hello: 'world' })
 
 export function announce(port: number): void {

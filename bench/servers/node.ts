@@ -13,6 +13,13 @@ if (variant === 'keygate') {
     strategies: [serviceToken({ source: staticSecrets([SECRET]) })],
   })
   handler = createNodeAuth({ authenticator }).protect(hello)
+} else if (variant === 'spin') {
+  // For scale: 1 µs of plain JavaScript per request, about what keygate's gate costs in process.
+  handler = (req, res) => {
+    const end = performance.now() + 0.001
+    while (performance.now() < end);
+    hello(req, res)
+  }
 } else if (variant !== 'none') {
   console.error(`node: no variant ${variant}`)
   process.exit(3)

@@ -148,7 +148,12 @@ describe('global onRequest hook', () => {
       clientIp: () => (reads.clientIp++, '203.0.113.7'),
       requestId: () => (reads.requestId++, 'req-1'),
     }
-    const { get } = await build((app) => app.get('/x', () => 'ok'), { keygate: keygateOptions })
+    const { get } = await build(
+      (app) => {
+        app.get('/x', () => 'ok')
+      },
+      { keygate: keygateOptions },
+    )
     expect((await get('/x', { authorization: BEARER })).status).toBe(200)
     expect(reads).toEqual({ clientIp: 0, requestId: 0 })
     // A refusal's problem carries the request id; still no client IP without onDecision.
