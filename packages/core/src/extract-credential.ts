@@ -38,12 +38,16 @@ const HEADER_SECRET = /^[\x21-\x2b\x2d-\x7e]+$/
  */
 export function parseAuthorization(value: string): Credential {
   const space = value.indexOf(' ')
-  const scheme = space === -1 ? value : value.slice(0, space)
-  if (!SCHEME.test(scheme)) {
-    throw new InvalidRequestError({ detail: 'Malformed Authorization header' })
-  }
-  if (scheme.length !== 6 || scheme.toLowerCase() !== 'bearer') {
-    return { kind: 'other-scheme', header: 'authorization', scheme }
+  // The usual spelling needs no scheme grammar check: `Bearer` is a valid token (RFC 9110 §11.1
+  // compares schemes case-insensitively, so other spellings take the general path).
+  if (space !== 6 || !value.startsWith('Bearer')) {
+    const scheme = space === -1 ? value : value.slice(0, space)
+    if (!SCHEME.test(scheme)) {
+      throw new InvalidRequestError({ detail: 'Malformed Authorization header' })
+    }
+    if (scheme.length !== 6 || scheme.toLowerCase() !== 'bearer') {
+      return { kind: 'other-scheme', header: 'authorization', scheme }
+    }
   }
   let start = space
   while (start !== -1 && start < value.length && value.charCodeAt(start) === 0x20) start++
@@ -100,30 +104,36 @@ export function extractCredential(
 ): Credential | undefined {
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_CREDENTIAL_BYTES
   refuseQueryCredential(request.path)
-  let found: { header: string; value: string } | undefined
+  // The header that carries the credential and its value (no object per request).
+  let foundHeader: string | undefined
+  let foundValue = ''
   const authorization = request.header('authorization')
   if (authorization.length > 1) {
     throw new InvalidRequestError({ detail: 'More than one Authorization header' })
   }
-  if (authorization.length === 1) found = { header: 'authorization', value: authorization[0]! }
+  if (authorization.length === 1) {
+    foundHeader = 'authorization'
+    foundValue = authorization[0]!
+  }
   for (const header of options.headers) {
     const values = request.header(header)
     if (values.length === 0) continue
     if (values.length > 1) {
       throw new InvalidRequestError({ detail: `More than one ${header} header` })
     }
-    if (found !== undefined) {
+    if (foundHeader !== undefined) {
       throw new InvalidRequestError({ detail: 'More than one credential in the request' })
     }
-    found = { header, value: values[0]! }
+    foundHeader = header
+    foundValue = values[0]!
   }
-  if (found === undefined) return undefined
-  if (found.value.length > maxBytes) {
-    throw new InvalidRequestError({ detail: `The ${found.header} header is too large` })
+  if (foundHeader === undefined) return undefined
+  if (foundValue.length > maxBytes) {
+    throw new InvalidRequestError({ detail: `The ${foundHeader} header is too large` })
   }
-  if (found.header === 'authorization') return parseAuthorization(found.value)
-  if (!HEADER_SECRET.test(found.value)) {
-    throw new InvalidRequestError({ detail: `Malformed ${found.header} header` })
+  if (foundHeader === 'authorization') return parseAuthorization(foundValue)
+  if (!HEADER_SECRET.test(foundValue)) {
+    throw new InvalidRequestError({ detail: `Malformed ${foundHeader} header` })
   }
-  return { kind: 'header', header: found.header, value: found.value }
+  return { kind: 'header', header: foundHeader, value: foundValue }
 }
