@@ -5,12 +5,13 @@
  * and the token service pinned to CPU 0 (autocannon, unpinned, when wrk or a second core is
  * missing); fresh server processes every round (one with the verification cache on, one with it
  * off), a 1 s warm-up per case, the order of the cases reversed every other round; every ratio is
- * the median of per-round ratios to the same round's `/health`. Every request carries the same
- * `Authorization` header:
+ * the median of per-round ratios to the same round's `/health` on the same process. Every request
+ * carries the same `Authorization` header:
  *   - `GET /health`              unauthenticated baseline
  *   - `GET /bench/protected`     the same handler behind an API token (verification cache warm)
  *   - `GET /v1/users/me`         a real route: API token + one database read
- *   - `GET /bench/protected`     with the verification cache off (every request asks the store)
+ *   - on the cache-off process: `GET /health` again (its own baseline) and `GET /bench/protected`
+ *     with the verification cache off (every request asks the store)
  * In process: the latency of one verification that misses the cache (digest + store lookup).
  *
  * Options: --duration <s> (default 8) --rounds <n> (default 6) --connections <n> (default 50)
@@ -45,7 +46,7 @@ export type ServerBenchOptions = {
   load?: string
 }
 
-type Case = 'health' | 'protected' | 'me' | 'protected-nocache'
+type Case = 'health' | 'protected' | 'me' | 'health-nocache' | 'protected-nocache'
 export type ServerBenchRow = {
   backend: string
   case: Case
@@ -54,9 +55,12 @@ export type ServerBenchRow = {
   p99: number
   /** Peak RSS (MB) of the server process that served the case, median of the rounds. */
   rss: number | undefined
-  /** Median of per-round req/s ratios to `/health`. */
+  /**
+   * Median of per-round req/s ratios to `/health` served by the same process (the cache-off
+   * cases run on a process of their own, whose `/health` is their baseline).
+   */
   ratio: number
-  /** Median of per-round p99 ratios to `/health`. */
+  /** Median of per-round p99 ratios to the same `/health`. */
   p99Ratio: number
 }
 export type ServerBenchResult = {
@@ -76,12 +80,14 @@ const CASES: Record<Case, string> = {
   health: 'GET /health (no auth)',
   protected: 'GET /bench/protected (API token, cache warm)',
   me: 'GET /v1/users/me (API token + DB read)',
+  'health-nocache': 'GET /health (no auth), the cache-off server',
   'protected-nocache': 'GET /bench/protected (API token, cache off)',
 }
 const PATHS: Record<Case, string> = {
   health: '/health',
   protected: '/bench/protected',
   me: '/v1/users/me',
+  'health-nocache': '/health',
   'protected-nocache': '/bench/protected',
 }
 
@@ -176,9 +182,11 @@ export async function runServerBench(opts: ServerBenchOptions = {}): Promise<Ser
       health: [],
       protected: [],
       me: [],
+      'health-nocache': [],
       'protected-nocache': [],
     }
     const cached: Case[] = ['health', 'protected', 'me']
+    const uncached: Case[] = ['health-nocache', 'protected-nocache']
     for (let round = 0; round < rounds; round++) {
       // Reverse the order every other round, so slow drift on a shared machine favours no case.
       const forward = round % 2 === 0
@@ -190,7 +198,12 @@ export async function runServerBench(opts: ServerBenchOptions = {}): Promise<Ser
           options,
         )
       const off = () =>
-        serveCases(load, [backend, 'cache-off', pgUrl], ['protected-nocache'], options)
+        serveCases(
+          load,
+          [backend, 'cache-off', pgUrl],
+          forward ? uncached : [...uncached].reverse(),
+          options,
+        )
       const measured = forward
         ? { ...(await on()), ...(await off()) }
         : { ...(await off()), ...(await on()) }
@@ -199,9 +212,11 @@ export async function runServerBench(opts: ServerBenchOptions = {}): Promise<Ser
         `[${round + 1}/${rounds}] ${backend}: ${(Object.keys(CASES) as Case[]).map((name) => `${name} ${measured[name]!.rps.toFixed(0)} req/s`).join(', ')}`,
       )
     }
-    const health = results.health
     for (const name of Object.keys(CASES) as Case[]) {
       const ms = results[name]
+      // Each case against the /health of the process that served it, in the same round: a
+      // second process is a different baseline (its own heap, JIT and batching of responses).
+      const health = name.endsWith('-nocache') ? results['health-nocache'] : results.health
       const rss = ms.map((m) => m.rss)
       rows.push({
         backend,
@@ -254,7 +269,7 @@ export async function main(argv: string[]): Promise<void> {
   }
   console.log(`\n${table(http, [0, 1])}\n`)
   console.log(
-    "vs /health, p99 × = medians of per-round ratios to the same round's /health; RSS = peak (VmHWM) of the process that served the case (the cache-on server serves /health, protected and me).\n",
+    "vs /health, p99 × = medians of per-round ratios to the same round's /health on the same server process (the cache-on server serves /health, protected and me; the cache-off server its own /health and protected); RSS = peak (VmHWM) of the process that served the case.\n",
   )
   const misses = [['backend', 'cache-miss verification p50 ms', 'p99 ms', 'mean ms']]
   for (const [backend, m] of Object.entries(result.miss)) {
