@@ -44,6 +44,8 @@ export function userStoreCases(store: () => Store): void {
       expect((await store().users.findById(id))?.passwordHash).toBeNull()
       expect(await store().users.findById(randomUUID())).toBeUndefined()
       expect(await store().users.findById('not-a-uuid')).toBeUndefined()
+      // UUIDs compare case-insensitively: the upper-case spelling is the same user.
+      expect((await store().users.findById(id.toUpperCase()))?.id).toBe(id)
       expect(await store().users.findById("' or 1=1 --")).toBeUndefined()
       expect(await store().users.findByEmail('nobody@example.com')).toBeUndefined()
     })

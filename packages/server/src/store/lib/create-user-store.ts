@@ -1,9 +1,13 @@
 import { randomUUID } from 'node:crypto'
+import { sql, type CompiledQuery } from 'kysely'
 import { LastAdminError, type Page, type PageOptions, type User, type UserStore } from '../types.js'
 import { mapConflict } from './conflict.js'
 import { decodeCursor, encodeCursor, pageLimit } from './cursor.js'
 import type { Codec, DB, UsersTable } from './database.js'
 import { normaliseEmail, toUser, UUID } from './rows.js'
+
+/** Placeholder of the compiled lookup by id; no UUID ever equals it. */
+const ID_SLOT = '\u0000keygate:user-id'
 
 function checkId(id: string): string {
   const lower = typeof id === 'string' ? id.toLowerCase() : ''
@@ -13,11 +17,26 @@ function checkId(id: string): string {
 
 /** The {@link UserStore} over one Kysely instance. */
 export function createUserStore(db: DB, codec: Codec): UserStore {
+  // Every authenticated request of the service that reads its caller (`/v1/users/me`, the
+  // session and role checks) looks a user up by id: built and compiled once, as the token lookup
+  // by digest is, instead of a Kysely query built and compiled per call.
+  const byId = db
+    .selectFrom('users')
+    .selectAll()
+    .where('id', '=', ID_SLOT)
+    .limit(sql.lit(1))
+    .compile()
+  type ByIdRow = typeof byId extends CompiledQuery<infer Row> ? Row : never
+
   async function findById(id: string): Promise<User | undefined> {
     // A non-UUID cannot exist, and would be an error (not "no rows") against a PostgreSQL uuid.
     const lower = typeof id === 'string' ? id.toLowerCase() : ''
     if (!UUID.test(lower)) return undefined
-    const row = await db.selectFrom('users').selectAll().where('id', '=', lower).executeTakeFirst()
+    const { rows } = await db.executeQuery<ByIdRow>({
+      ...byId,
+      parameters: byId.parameters.map((value) => (value === ID_SLOT ? lower : value)),
+    })
+    const row = rows[0]
     return row && toUser(row, codec)
   }
 
