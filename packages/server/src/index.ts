@@ -142,6 +142,7 @@ export {
   type AuditEvent,
   type AuditListOptions,
   type AuditStore,
+  type FoundByDigest,
   type NewAuditEvent,
   type OpenStoreOptions,
   type Page,

@@ -69,10 +69,12 @@ async function openSqlite(url: string): Promise<Opened> {
   const db = new Kysely<Database>({
     dialect: new SqliteDialect({ database: cachedStatements(database) }),
   })
+  const file = resolve(path)
   const reader = memory
     ? undefined
     : createSyncReader(() => {
-        const connection = new BetterSqlite3(path, { readonly: true, fileMustExist: true })
+        // Resolved now, not when the first lookup opens it: a later chdir must not move it.
+        const connection = new BetterSqlite3(file, { readonly: true, fileMustExist: true })
         connection.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`)
         return connection
       })
