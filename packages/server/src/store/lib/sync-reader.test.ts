@@ -90,6 +90,13 @@ describe('the synchronous lookup by digest (SQLite on a file)', () => {
     expect(() => store.tokens.findByDigestSync!(digest, new Date())).toThrow(/closed/)
   })
 
+  it('is part of ping(): a store whose read-only connection cannot open is not ready', async () => {
+    const { store, file } = await fileStore()
+    // Gone from the directory: Kysely's open connection still reads it, a new one cannot open it.
+    for (const suffix of ['', '-wal', '-shm']) rmSync(file + suffix, { force: true })
+    await expect(store.ping()).rejects.toThrow()
+  })
+
   it('is absent in memory (a second connection would open another database)', async () => {
     const store = await openStore({ url: 'sqlite::memory:' })
     stores.push(store)
