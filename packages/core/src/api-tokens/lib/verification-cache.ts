@@ -21,7 +21,9 @@ export class VerificationCache {
   readonly #entries = new Map<string, Entry>()
   readonly #byToken = new Map<string, Set<string>>()
   /** The digest inserted last into `#entries`, i.e. the most recently used one. */
-  #last: string | undefined
+  // The entry used last, compared by identity: a digest is a fresh 64-character string on every
+  // request, and comparing it with the last one would read both whole.
+  #last: Entry | undefined
   generation = 0
 
   constructor(max: number) {
@@ -42,10 +44,10 @@ export class VerificationCache {
     }
     // Most recently used goes last; a token hit again and again (one client's keep-alive
     // connection) is already there, and skips the delete and insert.
-    if (this.#last !== digest) {
+    if (this.#last !== entry) {
       this.#entries.delete(digest)
       this.#entries.set(digest, entry)
-      this.#last = digest
+      this.#last = entry
     }
     return entry
   }
@@ -56,8 +58,9 @@ export class VerificationCache {
       this.#entries.delete(digest)
       this.#unindex(digest, previous)
     }
-    this.#entries.set(digest, { value, expires })
-    this.#last = digest
+    const entry: Entry = { value, expires }
+    this.#entries.set(digest, entry)
+    this.#last = entry
     if (value !== undefined) {
       let digests = this.#byToken.get(value.id)
       if (digests === undefined) this.#byToken.set(value.id, (digests = new Set()))
