@@ -160,10 +160,15 @@ export function apiTokens(options: APITokensOptions): APITokensStrategy {
   type Found = VerifiedAPIToken | undefined
 
   /** The store's answer, frozen and remembered (`generation`: the cache's when the call began). */
-  function remember(digest: string, now: number, generation: number, record: unknown): Found {
+  function remember(
+    digest: string,
+    now: number,
+    generation: number,
+    record: VerifiedAPIToken | null | undefined,
+  ): Found {
     let found: Found
     try {
-      found = record == null ? undefined : freezeRecord(record as VerifiedAPIToken)
+      found = record == null ? undefined : freezeRecord(record)
     } catch (error) {
       throw new AuthUnavailableError({ cause: error })
     }

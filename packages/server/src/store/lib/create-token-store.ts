@@ -4,6 +4,7 @@ import type { APIToken, FoundByDigest, Page, PageOptions, TokenStore } from '../
 import { mapConflict } from './conflict.js'
 import { decodeCursor, encodeCursor, pageLimit } from './cursor.js'
 import type { APITokensTable, Codec, DB, DbTime } from './database.js'
+import { slotFiller } from './slots.js'
 import type { SyncReader } from './sync-reader.js'
 import {
   OWNER_COLUMNS,
@@ -85,12 +86,8 @@ export function createTokenStore(db: DB, codec: Codec, reader?: SyncReader): Tok
     .compile()
   type ByDigestRow = typeof byDigest extends CompiledQuery<infer Row> ? Row : never
 
-  function byDigestParameters(digest: string, now: Date): unknown[] {
-    const time = codec.time(now)
-    return byDigest.parameters.map((value) =>
-      value === DIGEST_SLOT ? digest : value === timeSlot ? time : value,
-    )
-  }
+  const fillByDigest = slotFiller(byDigest, [DIGEST_SLOT, timeSlot])
+  const byDigestParameters = (digest: string, now: Date) => fillByDigest([digest, codec.time(now)])
 
   function foundBy(digest: string, row: ByDigestRow | undefined): FoundByDigest {
     if (row === undefined) return undefined

@@ -5,6 +5,7 @@ import { mapConflict } from './conflict.js'
 import { decodeCursor, encodeCursor, pageLimit } from './cursor.js'
 import type { Codec, DB, UsersTable } from './database.js'
 import { normaliseEmail, toUser, UUID } from './rows.js'
+import { slotFiller } from './slots.js'
 
 /** Placeholder of the compiled lookup by id; no UUID ever equals it. */
 const ID_SLOT = '\u0000keygate:user-id'
@@ -27,6 +28,7 @@ export function createUserStore(db: DB, codec: Codec): UserStore {
     .limit(sql.lit(1))
     .compile()
   type ByIdRow = typeof byId extends CompiledQuery<infer Row> ? Row : never
+  const fillById = slotFiller(byId, [ID_SLOT])
 
   async function findById(id: string): Promise<User | undefined> {
     // A non-UUID cannot exist, and would be an error (not "no rows") against a PostgreSQL uuid.
@@ -34,7 +36,7 @@ export function createUserStore(db: DB, codec: Codec): UserStore {
     if (!UUID.test(lower)) return undefined
     const { rows } = await db.executeQuery<ByIdRow>({
       ...byId,
-      parameters: byId.parameters.map((value) => (value === ID_SLOT ? lower : value)),
+      parameters: fillById([lower]),
     })
     const row = rows[0]
     return row && toUser(row, codec)
