@@ -6,9 +6,15 @@
  * Each case runs several rounds and keeps the fastest: the least disturbed by other work on the
  * machine (wall-clock throughput over HTTP is at the mercy of a shared VM; this is not).
  *
+ * The cache-off rows read a real SQLite file through `@keygate/server`'s store, as the token
+ * service does (a tenth of the iterations: each is a database read).
+ *
  * Options: --iterations <n> (default 200000) --rounds <n> (default 7)
  */
 import { hash, timingSafeEqual } from 'node:crypto'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import {
   apiTokens,
   createAuthenticator,
@@ -20,6 +26,8 @@ import {
   type AuthRequest,
   type Authenticator,
 } from '@keygate/core'
+// The store alone, as the apitokens-* bench servers load it.
+import { createAPITokenVerifier, openStore } from '@keygate/server/store'
 import { machine, parseArgs, table } from './lib.js'
 import { SECRET } from './servers/common.js'
 
@@ -157,5 +165,49 @@ export async function main(argv: string[]): Promise<void> {
     'no credential (401 missing_credentials)',
     await timeAuthenticate(one, 'Basic eDp5', iterations / 4, rounds, false),
   )
+  await addStoreRows(add, iterations / 10, rounds)
   console.log(`\n${table(rows)}\n`)
+}
+
+/** `apiTokens` with the cache off over the SQLite store on a fresh file, and its lookup alone. */
+async function addStoreRows(
+  add: (name: string, us: number) => void,
+  iterations: number,
+  rounds: number,
+): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'keygate-bench-gate-'))
+  const store = await openStore({ url: `sqlite:${join(dir, 'keygate.db')}` })
+  try {
+    await store.migrate()
+    const user = await store.users.create({
+      email: 'bench@example.com',
+      passwordHash: null,
+      role: 'user',
+    })
+    const { token, hint } = generateAPIToken({ prefix: 'kg' })
+    const digest = await digestAPIToken(token)
+    await store.tokens.create({
+      userId: user.id,
+      name: 'bench',
+      scopes: ['tokens:read'],
+      expiresAt: new Date(Date.now() + 86_400_000),
+      digest,
+      hint,
+    })
+    const verifier = createAPITokenVerifier({ store })
+    const gate = createAuthenticator({
+      strategies: [apiTokens({ store: verifier, cache: false, onUse: () => {} })],
+    })
+    add(
+      "SQLite store: a verification's lookup by digest (verifyByDigestSync)",
+      timeSync(() => store.tokens.verifyByDigestSync!(digest, new Date()), iterations, rounds),
+    )
+    add(
+      'apiTokens, cache off, SQLite store on a file',
+      await timeAuthenticate(gate, `Bearer ${token}`, iterations, rounds, true),
+    )
+  } finally {
+    await store.close()
+    rmSync(dir, { recursive: true, force: true })
+  }
 }

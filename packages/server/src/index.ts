@@ -143,6 +143,7 @@ export {
   type AuditListOptions,
   type AuditStore,
   type FoundByDigest,
+  type TokenVerification,
   type NewAuditEvent,
   type OpenStoreOptions,
   type Page,

@@ -1,25 +1,39 @@
 import { AuthUnavailableError } from '@keygate/core'
 import { ConflictError, InvalidCursorError, LastAdminError, type Store } from '../store/types.js'
 
+/** A database failure as routes answer it; the outcomes they answer themselves pass through. */
+function guarded(error: unknown): unknown {
+  if (
+    error instanceof ConflictError ||
+    error instanceof InvalidCursorError ||
+    error instanceof LastAdminError
+  ) {
+    return error
+  }
+  return new AuthUnavailableError({ detail: 'The database is not available', cause: error })
+}
+
 function guard<T extends object>(target: T): T {
   const out = {} as Record<string, unknown>
   for (const [name, value] of Object.entries(target)) {
     if (typeof value !== 'function') continue
-    out[name] = async (...args: unknown[]) => {
-      try {
-        return await (value as (...a: unknown[]) => Promise<unknown>).apply(target, args)
-      } catch (error) {
-        // Outcomes the routes answer themselves pass through; anything else is the database.
-        if (
-          error instanceof ConflictError ||
-          error instanceof InvalidCursorError ||
-          error instanceof LastAdminError
-        ) {
-          throw error
+    const method = value as (...a: unknown[]) => unknown
+    // A synchronous method (`verifyByDigestSync`) stays synchronous: its callers rely on it.
+    out[name] = name.endsWith('Sync')
+      ? (...args: unknown[]) => {
+          try {
+            return method.apply(target, args)
+          } catch (error) {
+            throw guarded(error)
+          }
         }
-        throw new AuthUnavailableError({ detail: 'The database is not available', cause: error })
-      }
-    }
+      : async (...args: unknown[]) => {
+          try {
+            return await method.apply(target, args)
+          } catch (error) {
+            throw guarded(error)
+          }
+        }
   }
   return out as T
 }

@@ -17,6 +17,7 @@ export {
   type AuditListOptions,
   type AuditStore,
   type FoundByDigest,
+  type TokenVerification,
   type NewAuditEvent,
   type OpenStoreOptions,
   type Page,

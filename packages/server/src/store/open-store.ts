@@ -224,7 +224,7 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
         .execute()
       // And the read-only connection of the synchronous token lookup (opened here if no lookup
       // has yet): a store whose verifications would fail is not ready.
-      reader?.get('select 1 as one from users limit 1', [])
+      reader?.values('select 1 as one from users limit 1', [])
     },
     close() {
       closed ??= db.destroy().finally(() => reader?.close())

@@ -114,6 +114,24 @@ export type UserStore = {
 /** What a lookup by digest finds: the token and its owner, or `undefined`. */
 export type FoundByDigest = { token: APIToken; user: User; graceUntil?: Date } | undefined
 
+/**
+ * What verifying a presented API token needs of the token its digest names, and nothing else:
+ * no name, hint or times of the token, no email or password hash of its owner. The narrow read
+ * of the hot path (`verifyByDigest`), for a verification cache miss.
+ */
+export type TokenVerification = {
+  id: string
+  userId: string
+  scopes: string[]
+  expiresAt: Date
+  revokedAt: Date | null
+  /** As in {@link FoundByDigest}: set only when the digest matched a rotated token's previous secret. */
+  graceUntil?: Date
+  /** The owner's role now (the token's scopes are bounded by what it grants). */
+  ownerRole: string
+  ownerDisabled: boolean
+}
+
 export type TokenStore = {
   create(input: {
     userId: string
@@ -137,12 +155,17 @@ export type TokenStore = {
    */
   findByDigest(digest: string, now: Date): Promise<FoundByDigest>
   /**
-   * The same lookup answered synchronously, where the store can: SQLite on a file, through a
+   * The same lookup reading only what a verification needs ({@link TokenVerification}); what
+   * `createAPITokenVerifier` asks.
+   */
+  verifyByDigest(digest: string, now: Date): Promise<TokenVerification | undefined>
+  /**
+   * `verifyByDigest` answered synchronously, where the store can: SQLite on a file, through a
    * read-only connection of its own that sees committed rows only. Absent on PostgreSQL and on
    * `sqlite::memory:`. `createAPITokenVerifier` uses it when present, so that a verification
    * cache miss costs no promise.
    */
-  findByDigestSync?(digest: string, now: Date): FoundByDigest
+  verifyByDigestSync?(digest: string, now: Date): TokenVerification | undefined
   findById(id: string): Promise<APIToken | undefined>
   listByUser(userId: string, options?: PageOptions): Promise<Page<APIToken>>
   listAll(options?: PageOptions): Promise<Page<APIToken>>

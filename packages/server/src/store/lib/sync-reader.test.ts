@@ -44,11 +44,19 @@ describe('the synchronous lookup by digest (SQLite on a file)', () => {
   it('answers what the asynchronous lookup answers, without a promise', async () => {
     const { store, digest, token } = await fileStore()
     const now = new Date()
-    const found = store.tokens.findByDigestSync!(digest, now)
+    const found = store.tokens.verifyByDigestSync!(digest, now)
     expect(found).not.toBeInstanceOf(Promise)
-    expect(found).toEqual(await store.tokens.findByDigest(digest, now))
-    expect(found?.token.id).toBe(token.id)
-    expect(store.tokens.findByDigestSync!(randomBytes(32).toString('hex'), now)).toBeUndefined()
+    expect(found).toEqual(await store.tokens.verifyByDigest(digest, now))
+    expect(found).toEqual({
+      id: token.id,
+      userId: token.userId,
+      scopes: ['tokens:read'],
+      expiresAt: token.expiresAt,
+      revokedAt: null,
+      ownerRole: 'user',
+      ownerDisabled: false,
+    })
+    expect(store.tokens.verifyByDigestSync!(randomBytes(32).toString('hex'), now)).toBeUndefined()
   })
 
   it("sees committed rows only, and does not wait for another connection's open write", async () => {
@@ -58,11 +66,9 @@ describe('the synchronous lookup by digest (SQLite on a file)', () => {
       writer.prepare('begin immediate').run()
       writer.prepare('update api_tokens set revoked_at = ? where id = ?').run(Date.now(), token.id)
       // The revocation is not committed: the lookup still finds the live token, at once.
-      expect(store.tokens.findByDigestSync!(digest, new Date())?.token.revokedAt).toBeNull()
+      expect(store.tokens.verifyByDigestSync!(digest, new Date())?.revokedAt).toBeNull()
       writer.prepare('commit').run()
-      expect(store.tokens.findByDigestSync!(digest, new Date())?.token.revokedAt).toBeInstanceOf(
-        Date,
-      )
+      expect(store.tokens.verifyByDigestSync!(digest, new Date())?.revokedAt).toBeInstanceOf(Date)
     } finally {
       writer.close()
     }
@@ -70,9 +76,9 @@ describe('the synchronous lookup by digest (SQLite on a file)', () => {
 
   it('sees a change the store itself just committed', async () => {
     const { store, digest, token } = await fileStore()
-    expect(store.tokens.findByDigestSync!(digest, new Date())?.token.revokedAt).toBeNull()
+    expect(store.tokens.verifyByDigestSync!(digest, new Date())?.revokedAt).toBeNull()
     await store.tokens.revoke(token.id, new Date())
-    expect(store.tokens.findByDigestSync!(digest, new Date())?.token.revokedAt).toBeInstanceOf(Date)
+    expect(store.tokens.verifyByDigestSync!(digest, new Date())?.revokedAt).toBeInstanceOf(Date)
   })
 
   it('lets createAPITokenVerifier answer a lookup synchronously', async () => {
@@ -85,9 +91,9 @@ describe('the synchronous lookup by digest (SQLite on a file)', () => {
 
   it('is closed with the store: a lookup after close() throws, never reopens', async () => {
     const { store, digest } = await fileStore()
-    store.tokens.findByDigestSync!(digest, new Date())
+    store.tokens.verifyByDigestSync!(digest, new Date())
     await store.close()
-    expect(() => store.tokens.findByDigestSync!(digest, new Date())).toThrow(/closed/)
+    expect(() => store.tokens.verifyByDigestSync!(digest, new Date())).toThrow(/closed/)
   })
 
   it('is part of ping(): a store whose read-only connection cannot open is not ready', async () => {
@@ -100,7 +106,7 @@ describe('the synchronous lookup by digest (SQLite on a file)', () => {
   it('is absent in memory (a second connection would open another database)', async () => {
     const store = await openStore({ url: 'sqlite::memory:' })
     stores.push(store)
-    expect(store.tokens.findByDigestSync).toBeUndefined()
+    expect(store.tokens.verifyByDigestSync).toBeUndefined()
     const verifier = createAPITokenVerifier({ store })
     await store.migrate()
     expect(verifier.findByDigest('0'.repeat(64), new Date(), { token: 'unused' })).toBeInstanceOf(
