@@ -13,6 +13,8 @@
  */
 import { hash, timingSafeEqual } from 'node:crypto'
 import { mkdtempSync, rmSync } from 'node:fs'
+import { IncomingMessage } from 'node:http'
+import { Socket } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import {
@@ -26,6 +28,7 @@ import {
   type AuthRequest,
   type Authenticator,
 } from '@keygate/core'
+import express from 'express'
 // The store alone, as the apitokens-* bench servers load it.
 import { createAPITokenVerifier, openStore } from '@keygate/server/store'
 import { machine, parseArgs, table } from './lib.js'
@@ -165,8 +168,55 @@ export async function main(argv: string[]): Promise<void> {
     'no credential (401 missing_credentials)',
     await timeAuthenticate(one, 'Basic eDp5', iterations / 4, rounds, false),
   )
+  addExpressRows(add, iterations / 4, rounds)
   await addStoreRows(add, iterations / 10, rounds)
   console.log(`\n${table(rows)}\n`)
+}
+
+/**
+ * For scale: what a property added to a request costs once Express has swapped its prototype
+ * (`app.request`), as it does for every request: V8 then caches no transition, and each added
+ * property builds a hidden class of its own. Why `@keygate/express` adds only `req.auth`.
+ */
+function addExpressRows(
+  add: (name: string, us: number) => void,
+  iterations: number,
+  rounds: number,
+): void {
+  const app = express()
+  const socket = new Socket()
+  const kAny = Symbol('any')
+  const request = () => {
+    const req = new IncomingMessage(socket)
+    Object.setPrototypeOf(req, app.request)
+    return req as IncomingMessage & { auth?: unknown; [kAny]?: unknown }
+  }
+  add('Express request: its prototype swapped, for scale', timeSync(request, iterations, rounds))
+  add(
+    'the same, then one property added (req.auth)',
+    timeSync(
+      () => {
+        request().auth = 1
+      },
+      iterations,
+      rounds,
+    ),
+  )
+  add(
+    'the same, then four properties added',
+    timeSync(
+      () => {
+        const req = request()
+        req.auth = 1
+        req[kAny] = 2
+        ;(req as unknown as Record<string, number>).b = 3
+        ;(req as unknown as Record<string, number>).c = 4
+      },
+      iterations,
+      rounds,
+    ),
+  )
+  socket.destroy()
 }
 
 /** `apiTokens` with the cache off over the SQLite store on a fresh file, and its lookup alone. */

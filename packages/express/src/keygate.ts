@@ -35,7 +35,18 @@ export type ExpressAuthOptions = AdapterOptions<Request>
 /** The middleware returned by {@link keygate}, with its authenticator and bound `requireScopes`. */
 export type ExpressAuth = MiddlewareGate<RequestHandler>
 
-const kit = adapterKit<Request>((req) => req)
+// Express swaps the prototype of every request (`app.request`), and V8 then caches no property
+// transition for it: each property added to such a `req` builds a hidden class of its own,
+// about 1.8 µs, and leaves the code that touches it megamorphic (docs/benchmarks.md). keygate
+// keeps its per-request state in a plain object of its own, found through a WeakMap, and adds
+// one property to `req`: `auth`, when a principal was verified.
+const memos = new WeakMap<Request, object>()
+function memoOf(req: Request): object {
+  let memo = memos.get(req)
+  if (memo === undefined) memos.set(req, (memo = {}))
+  return memo
+}
+const kit = adapterKit<Request>(memoOf)
 
 function settle(req: Request, res: Response, next: NextFunction, verdict: Verdict): void {
   if (verdict.ok) {
