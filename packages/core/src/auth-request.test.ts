@@ -19,6 +19,17 @@ describe('headersFromRaw', () => {
   it('keeps an empty value', () => {
     expect(headersFromRaw(['X-Service-Token', ''])('x-service-token')).toEqual([''])
   })
+
+  it('matches names in any case, in every position (RFC 9110 §5.1)', () => {
+    expect(headersFromRaw(['X-SERVICE-TOKEN', 'a'])('x-service-token')).toEqual(['a'])
+    expect(headersFromRaw(['x-Service-tokeN', 'b'])('x-service-token')).toEqual(['b'])
+    // Same length, one character off, at the start and at the end.
+    expect(headersFromRaw(['Buthorization', 'd'])('authorization')).toEqual([])
+    expect(headersFromRaw(['Authorizatioo', 'e'])('authorization')).toEqual([])
+    // "@" (64) and "[" (91) sit beside "A"–"Z": never folded.
+    expect(headersFromRaw(['@uthorization', 'f'])('`uthorization')).toEqual([])
+    expect(headersFromRaw(['[uthorization', 'g'])('{uthorization')).toEqual([])
+  })
 })
 
 describe('headersFromWeb', () => {

@@ -49,8 +49,13 @@ export function headersFromRaw(rawHeaders: readonly string[]): HeaderValues {
     let found: string[] | undefined
     for (let i = 0; i < rawHeaders.length; i += 2) {
       const key = rawHeaders[i]!
+      // Case-insensitive (RFC 9110 §5.1). Node's parser admits only token characters in a field
+      // name, so toLowerCase() folds ASCII letters and nothing else here.
       if (key.length === name.length && key.toLowerCase() === name) {
-        ;(found ??= []).push(rawHeaders[i + 1] ?? '')
+        const value = rawHeaders[i + 1] ?? ''
+        // A one-element literal: `[].push()` would grow an array of 17 slots for one value.
+        if (found === undefined) found = [value]
+        else found.push(value)
       }
     }
     return found ?? NONE
