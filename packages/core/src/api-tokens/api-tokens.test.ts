@@ -123,6 +123,24 @@ describe('apiTokens: outcomes', () => {
     expect(onUse).toHaveBeenCalledWith(record.id, T0)
   })
 
+  it.each([
+    ['cache on', undefined, undefined],
+    ['cache on, peppered', undefined, 'server-pepper'],
+    ['cache off', false, undefined],
+    ['cache off, peppered', false, 'server-pepper'],
+  ] as const)('asks the store by the stored hex digest (%s)', async (_, cache, pepper) => {
+    const asked: string[] = []
+    const strategy = apiTokens({
+      store: { findByDigest: (digest) => (asked.push(digest), undefined) },
+      ...(cache === false && { cache }),
+      ...(pepper !== undefined && { pepper }),
+    })
+    const { token } = generateAPIToken()
+    await Promise.resolve(strategy.authenticate(bearer(token))).catch(() => undefined)
+    expect(asked).toEqual([await digestAPIToken(token, { pepper })])
+    expect(asked[0]).toMatch(/^[0-9a-f]{64}$/)
+  })
+
   it('uses the pepper for the lookup', async () => {
     const { strategy, records } = setup({ pepper: 'server-pepper' })
     const { token } = await issue(records, {}, 'server-pepper')

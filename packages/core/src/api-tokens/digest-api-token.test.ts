@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest'
 import { digestAPIToken } from './digest-api-token.js'
 import { generateAPIToken } from './generate-api-token.js'
 import { generatePublicId } from './generate-public-id.js'
+import { latin1DigestSync, latin1ToHex } from './lib/node-crypto.js'
 
 describe('digestAPIToken', () => {
   const { token } = generateAPIToken()
@@ -41,6 +42,22 @@ describe('digestAPIToken', () => {
     await expect(digestAPIToken(token, { pepper: '' })).rejects.toThrow(
       new TypeError('digestAPIToken(): pepper must be a non-empty string'),
     )
+  })
+})
+
+describe('the latin1 digest the verification cache is keyed by', () => {
+  it('is the stored hex digest once converted, with and without a pepper', async () => {
+    for (let i = 0; i < 200; i++) {
+      const { token } = generateAPIToken()
+      for (const pepper of [undefined, `pepper-${i}`]) {
+        const latin1 = latin1DigestSync(token, pepper)!
+        expect(latin1).toHaveLength(32)
+        expect(latin1ToHex!(latin1)).toBe(await digestAPIToken(token, { pepper }))
+      }
+    }
+    // Every byte value, in order: 00 … ff.
+    const all = String.fromCharCode(...Array.from({ length: 256 }, (_, byte) => byte))
+    expect(latin1ToHex!(all)).toBe(Buffer.from(all, 'latin1').toString('hex'))
   })
 })
 
