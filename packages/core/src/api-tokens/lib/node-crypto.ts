@@ -1,9 +1,9 @@
+type Encoding = 'hex' | 'latin1'
+
 /**
  * `node:crypto` when the runtime has it (synchronous hashing on the hot path), resolved at run
  * time so the core never imports from Node; callers fall back to Web Crypto when undefined.
  */
-type Encoding = 'hex' | 'latin1'
-
 export type NodeCrypto = {
   /** One-shot digest (Node ≥ 20.12), faster than createHash for short inputs. */
   hash?(algorithm: string, data: string, encoding: Encoding): string
