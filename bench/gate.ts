@@ -35,6 +35,7 @@ import express from 'express'
 // The store alone, as the apitokens-* bench servers load it.
 import { createAPITokenVerifier, openStore } from '@keygate/server/store'
 import { machine, parseArgs, table } from './lib.js'
+import { seedBenchToken } from './servers/api-token-store.js'
 import { SECRET } from './servers/common.js'
 
 function requestWith(authorization: string): AuthRequest {
@@ -261,21 +262,7 @@ async function addStoreRows(
   const store = await openStore({ url: `sqlite:${join(dir, 'keygate.db')}` })
   try {
     await store.migrate()
-    const user = await store.users.create({
-      email: 'bench@example.com',
-      passwordHash: null,
-      role: 'user',
-    })
-    const { token, hint } = generateAPIToken({ prefix: 'kg' })
-    const digest = await digestAPIToken(token)
-    await store.tokens.create({
-      userId: user.id,
-      name: 'bench',
-      scopes: ['tokens:read'],
-      expiresAt: new Date(Date.now() + 86_400_000),
-      digest,
-      hint,
-    })
+    const { token, digest } = await seedBenchToken(store, 'bench')
     const verifier = createAPITokenVerifier({ store })
     const gate = createAuthenticator({
       strategies: [apiTokens({ store: verifier, cache: false, onUse: () => {} })],

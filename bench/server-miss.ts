@@ -6,9 +6,10 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { apiTokens, digestAPIToken, generateAPIToken, type Strategy } from '@keygate/core'
+import { apiTokens, type Strategy } from '@keygate/core'
 import { createAPITokenVerifier, openStore } from '@keygate/server'
 import pg from 'pg'
+import { seedBenchToken } from './servers/api-token-store.js'
 
 /** Whether a PostgreSQL server answers at `url` (3 s to connect). */
 export async function pgReachable(url: string): Promise<boolean> {
@@ -36,20 +37,7 @@ export async function measureMiss(backend: 'sqlite' | 'postgres', misses: number
   )
   try {
     await store.migrate()
-    const user = await store.users.create({
-      email: 'miss@example.com',
-      passwordHash: null,
-      role: 'user',
-    })
-    const { token, hint } = generateAPIToken({ prefix: 'kg' })
-    await store.tokens.create({
-      userId: user.id,
-      name: 'miss',
-      scopes: ['tokens:read'],
-      expiresAt: new Date(Date.now() + 86_400_000),
-      digest: await digestAPIToken(token),
-      hint,
-    })
+    const { token } = await seedBenchToken(store, 'miss')
     const strategy: Strategy = apiTokens({ store: createAPITokenVerifier({ store }), cache: false })
     const input = {
       credential: { kind: 'bearer', header: 'authorization', token } as const,
